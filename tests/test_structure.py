@@ -1,0 +1,139 @@
+"""The book's structure: every page is in the table of contents, pairs and generated files are in
+sync, no outputs are committed, and every lecture follows the layout of the course guide."""
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+import book  # noqa: E402
+
+LECTURES = sorted((ROOT / "lectures").glob("*.md"))
+STEMS = [p.stem for p in LECTURES]
+
+
+def toc_files():
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k in ("file", "root") and isinstance(v, str):
+                    found.append(v)
+                else:
+                    walk(v)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(yaml.safe_load((ROOT / "_toc.yml").read_text()))
+    return found
+
+
+def test_there_are_lectures():
+    assert LECTURES, "no lecture found under lectures/"
+
+
+def test_every_page_is_in_the_toc_and_every_toc_entry_exists():
+    toc = toc_files()
+    assert len(toc) == len(set(toc)), "a page is listed twice in _toc.yml"
+    for entry in toc:
+        assert (ROOT / f"{entry}.md").exists(), f"_toc.yml lists {entry} but {entry}.md does not exist"
+    for folder in ("lectures", "solutions", "exercises", "pages"):
+        for md in (ROOT / folder).glob("*.md"):
+            assert f"{folder}/{md.stem}" in toc, f"{folder}/{md.name} is not in _toc.yml"
+
+
+def test_lecture_file_names():
+    for stem in STEMS:
+        assert re.fullmatch(r"\d\d_[a-z0-9_]+", stem), f"lectures/{stem}.md: name must be NN_slug"
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_lecture_has_solutions_and_exercises_nested_in_toc(stem):
+    assert (ROOT / "solutions" / f"{stem}.md").exists(), f"solutions/{stem}.md is missing"
+    assert (ROOT / "exercises" / f"{stem}.md").exists(), f"exercises/{stem}.md is missing: run `make exercises`"
+    toc = toc_files()
+    i = toc.index(f"lectures/{stem}")
+    assert toc[i + 1 : i + 3] == [f"exercises/{stem}", f"solutions/{stem}"], (
+        f"in _toc.yml, lectures/{stem} needs sections exercises/{stem} then solutions/{stem}")
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_part_overview_links_each_lecture(stem):
+    parts = "\n".join(p.read_text() for p in (ROOT / "pages").glob("part*.md"))
+    assert f"../lectures/{stem}>" in parts, f"no part overview page in pages/ links lectures/{stem}"
+
+
+def test_generated_files_are_up_to_date():
+    problems = book.stale()
+    assert not problems, "\n".join(problems)
+
+
+def test_notebooks_have_no_outputs():
+    for folder in ("lectures", "solutions", "exercises"):
+        for ipynb in (ROOT / folder).glob("*.ipynb"):
+            nb = json.loads(ipynb.read_text())
+            for cell in nb["cells"]:
+                if cell["cell_type"] == "code":
+                    assert not cell["outputs"] and cell["execution_count"] is None, (
+                        f"{ipynb.relative_to(ROOT)} has committed outputs: run `make notebooks`")
+
+
+def _code_cells(path):
+    import jupytext
+
+    nb = jupytext.read(path)
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+@pytest.mark.parametrize("path", [p for d in ("lectures", "solutions") for p in sorted((ROOT / d).glob("*.md"))],
+                         ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_setup_cells_follow_the_contract(path):
+    cells = _code_cells(path)
+    params, setup = cells[0], cells[1]
+    assert {"parameters", "remove-cell"} <= set(params.metadata.get("tags", [])), (
+        f"{path.name}: the first code cell must be the papermill parameters cell (tags parameters, remove-cell)")
+    assert "SCALE = None" in params.source and "SEED" in params.source
+    assert "remove-cell" in setup.metadata.get("tags", [])
+    assert "google.colab" in setup.source and book.install_spec() in setup.source
+    assert "utils.setup(SCALE, SEED)" in setup.source
+
+
+def test_install_spec_comes_from_config():
+    cfg = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert cfg["repository"]["url"] in book.install_spec()
+
+
+def test_config_essentials():
+    cfg = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert cfg["only_build_toc_files"] is True
+    assert cfg["execute"]["execute_notebooks"] == "cache"
+    assert "**.ipynb" in cfg["exclude_patterns"]
+    assert cfg["sphinx"]["config"]["nb_execution_raise_on_error"] is True
+    assert {"sphinx_proof", "sphinx_exercise"} <= set(cfg["sphinx"]["extra_extensions"])
+
+
+def test_labels_are_unique_across_the_book():
+    seen = {}
+    for folder in ("lectures", "solutions", "exercises"):
+        for md in (ROOT / folder).glob("*.md"):
+            text = md.read_text()
+            for label in re.findall(r"^:label:\s*(\S+)", text, re.M) + re.findall(r"^\(([\w-]+)\)=", text, re.M) \
+                    + re.findall(r"\$\$\s*\(([\w-]+)\)\s*$", text, re.M):
+                assert label not in seen, f"label {label!r} is defined in {md.name} and {seen[label]}"
+                seen[label] = md.name
+
+
+def test_every_cited_key_is_in_references_bib():
+    bib = (ROOT / "references.bib").read_text()
+    keys = set(re.findall(r"@\w+\{([^,\s]+),", bib))
+    for folder in ("lectures", "solutions", "exercises", "pages"):
+        for md in (ROOT / folder).glob("*.md"):
+            for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", md.read_text()):
+                for key in group.split(","):
+                    assert key.strip() in keys, f"{md.name} cites {key.strip()!r}, missing from references.bib"
