@@ -43,9 +43,11 @@ def stamp(text: str) -> str:
 
 # ------------------------------------------------------------------------------------ pairing
 def sources(files=None) -> list[Path]:
+    """MyST notebooks: every page of lectures/, solutions/, exercises/, and pages/ with code."""
     if files:
         return [Path(f).resolve() for f in files]
-    return sorted(p for d in NOTEBOOK_DIRS for p in (ROOT / d).glob("*.md"))
+    pages = [p for p in (ROOT / "pages").glob("*.md") if p.read_text().startswith("---\njupytext:")]
+    return sorted([p for d in NOTEBOOK_DIRS for p in (ROOT / d).glob("*.md")] + pages)
 
 
 def pair_text(md_text: str) -> str:
@@ -81,16 +83,35 @@ PROSE_BLOCK = re.compile(r"<!-- BEGIN SOLUTION -->.*?<!-- END SOLUTION -->", re.
 SOLUTION_FENCE = re.compile(r"^(`{3,}|:{3,})\{solution-(?:start|end)\}[^\n]*\n(?:[^\n]*\n)*?\1[ \t]*\n?", re.M)
 SOLUTION_DIRECTIVE = re.compile(r"^(`{3,}|:{3,})\{solution\}[^\n]*\n.*?^\1[ \t]*\n?", re.M | re.S)
 EXERCISE_START = re.compile(r"\{exercise(?:-start)?\}")
-LABEL = re.compile(r"^(:label:[ \t]*)(\S+)", re.M)
-TARGET = re.compile(r"^\(([\w-]+)\)=", re.M)
+LABEL_DEFS = (re.compile(r"^:label:[ \t]*(\S+)", re.M), re.compile(r"^\(([\w-]+)\)=", re.M),
+              re.compile(r"\$\$[ \t]*\(([\w-]+)\)[ \t]*$", re.M))
+STUDENT_SUFFIX = "-student"
 
 
-def student_markdown(src: str) -> str:
+def defined_labels(texts) -> set[str]:
+    """Labels a page defines: directive :label:, MyST targets (x)= and equation labels $$ (x)."""
+    return {m for text in texts for rx in LABEL_DEFS for m in rx.findall(text)}
+
+
+def rename_labels(text: str, labels: set[str]) -> str:
+    """Suffix the page's own labels, where defined and where referenced, so that the exercises
+    page and the solutions page can both be in the book without duplicate labels."""
+    if not labels:
+        return text
+    alt = "|".join(sorted(map(re.escape, labels), key=len, reverse=True))
+    text = re.sub(rf"^(:label:[ \t]*)({alt})[ \t]*$", rf"\1\2{STUDENT_SUFFIX}", text, flags=re.M)
+    text = re.sub(rf"^\(({alt})\)=", rf"(\1{STUDENT_SUFFIX})=", text, flags=re.M)
+    text = re.sub(rf"(\$\$[ \t]*)\(({alt})\)([ \t]*)$", rf"\1(\2{STUDENT_SUFFIX})\3", text, flags=re.M)
+    # references: {role}`label` and {role}`text <label>`
+    text = re.sub(rf"(\{{[\w:-]+\}}`(?:[^`<]*<)?)({alt})(>?`)", rf"\1\2{STUDENT_SUFFIX}\3", text)
+    return text
+
+
+def student_markdown(src: str, labels: set[str]) -> str:
     src = SOLUTION_FENCE.sub("", src)
     src = SOLUTION_DIRECTIVE.sub("", src)
     src = PROSE_BLOCK.sub(STUB_PROSE, src)
-    src = LABEL.sub(lambda m: f"{m.group(1)}{m.group(2)}-student", src)
-    src = TARGET.sub(lambda m: f"({m.group(1)}-student)=", src)
+    src = rename_labels(src, labels)
     src = re.sub(r"^# Solutions:", "# Exercises:", src, count=1, flags=re.M)
     return src
 
@@ -116,12 +137,13 @@ def add_tag(cell, tag: str) -> None:
 
 def student_notebook(md_text: str, name: str):
     nb = jupytext.reads(md_text, fmt="md:myst")
+    labels = defined_labels(c.source for c in nb.cells if c.cell_type == "markdown")
     after_stub = False  # inside an exercise, after its stubbed cell
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             if EXERCISE_START.search(cell.source):
                 after_stub = False
-            cell.source = student_markdown(cell.source)
+            cell.source = student_markdown(cell.source, labels)
         elif cell.cell_type == "code":
             if "BEGIN SOLUTION" in cell.source:
                 cell.source, top_level = stub_code(cell.source)

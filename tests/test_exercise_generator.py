@@ -25,7 +25,9 @@ kernelspec:
 ```{exercise-start} Derive
 :label: t-ex-derive
 ```
-Derive a bound.
+Derive a bound like {eq}`t-eq-bound`, see {prf:ref}`the exercise <t-ex-derive>`.
+
+$$ a \le b $$ (t-eq-bound)
 ```{exercise-end}
 ```
 
@@ -101,6 +103,8 @@ def test_solutions_never_leak():
 def test_labels_are_renamed_so_pages_can_coexist():
     text = jupytext.writes(_student(), fmt="md:myst")
     assert ":label: t-ex-code-student" in text and ":label: t-ex-code\n" not in text
+    assert "$$ (t-eq-bound-student)" in text and "{eq}`t-eq-bound-student`" in text
+    assert "{prf:ref}`the exercise <t-ex-derive-student>`" in text
 
 
 def test_cells_that_depend_on_stubs_must_raise():
