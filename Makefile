@@ -5,12 +5,16 @@ PYTHON_SYS ?= python3
 VENV       := .venv
 PY         := $(VENV)/bin/python
 STAMP      := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+# Notebooks draw their figures with Jupyter's inline backend. The tests run nbval with Agg
+# (conftest.py; no figure is looked at there), but the site and executed copies need this one:
+# under Agg a page would have no figures.
+SITE_MPLBACKEND := module://matplotlib_inline.backend_inline
 JOBS       ?= auto
 NB         ?=
 SCALE      ?= book
 
 export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
-export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: help venv book test notebooks exercises check run clean
@@ -19,7 +23,7 @@ help:  ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 	@echo "  variables: SCALE=smoke|book|full (make run), NB=path/to/notebook.ipynb (make run, make check)"
 
-venv: $(STAMP)  ## create .venv and install requirements.txt and this package (-e .)
+venv: $(STAMP) $(NODE_STAMP)  ## create .venv and install requirements.txt, this package (-e .) and node_modules (npm ci)
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON_SYS) -m venv $(VENV)
@@ -29,11 +33,18 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" >/dev/null
 	touch $(STAMP)
 
+# MathJax (served by the site, so formulas render offline) and axe-core (accessibility tests), at the
+# versions pinned in package-lock.json.
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "error: npm not found. The site serves MathJax from node_modules/, which npm installs: install Node.js and npm (Debian/Ubuntu: sudo apt-get install nodejs npm; elsewhere https://nodejs.org), then run make again." >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
 book: venv  ## build the HTML site into _build/html (book profile, warnings are errors, cached execution)
-	DLT_SCALE=$${DLT_SCALE:-book} $(VENV)/bin/jupyter-book build -W -n --keep-going .
+	DLT_SCALE=$${DLT_SCALE:-book} MPLBACKEND=$(SITE_MPLBACKEND) $(VENV)/bin/jupyter-book build -W -n --keep-going .
 	@echo "Open _build/html/index.html"
 
-test: venv  ## unit + structure tests, nbval over every notebook (smoke profile), smoke book build
+test: venv  ## unit + structure tests, nbval over every notebook (smoke profile), smoke site build + browser tests
 	DLT_SCALE=smoke $(PY) -m pytest -n $(JOBS) --dist loadfile tests lectures solutions exercises
 
 notebooks: venv  ## write the paired .ipynb of every .md source (and stamp the repository URL)
@@ -49,7 +60,7 @@ check: venv  ## run one notebook under nbval in the smoke profile: make check NB
 run: venv  ## execute one notebook with papermill into _build/executed/: make run NB=... SCALE=full
 	@test -n "$(NB)" || (echo "usage: make run NB=lectures/NN_slug.ipynb [SCALE=smoke|book|full]" && exit 2)
 	@mkdir -p _build/executed/$(dir $(NB))
-	$(VENV)/bin/papermill --cwd $(CURDIR) -k python3 -p SCALE $(SCALE) $(NB) _build/executed/$(NB)
+	MPLBACKEND=$(SITE_MPLBACKEND) $(VENV)/bin/papermill --cwd $(CURDIR) -k python3 -p SCALE $(SCALE) $(NB) _build/executed/$(NB)
 	@echo "Executed copy: _build/executed/$(NB)"
 
 clean:  ## remove the built site, executed notebooks and caches (keeps .venv)
