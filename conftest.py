@@ -10,6 +10,10 @@ import os
 import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# pytest-xdist runs one notebook per core, and the smoke site build runs beside them: one math
+# thread per process avoids oversubscribing the cores (which made notebooks 3-4x slower).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
 os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
 
 
