@@ -54,7 +54,7 @@ INSTALL_BROWSER = ("install Debian's headless browser and its driver with "
 BUILD_ENV = {"DLT_SCALE": "smoke", "PYTHONPATH": str(ROOT),
              "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
 
-# What the smoke build of this session did: ok is None if it did not run (the tests below then use
+# What the smoke build of this test run did: ok is None if it did not run (the tests below then use
 # the site already built), False if it failed, True if it passed; wrote says whether Sphinx got to
 # the end of writing the site (it does with warnings too, thanks to --keep-going).
 BUILD = {"ok": None, "wrote": None}
