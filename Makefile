@@ -45,7 +45,7 @@ book: venv  ## build the HTML site into _build/html (book profile, warnings are 
 	@echo "Open _build/html/index.html"
 
 test: venv  ## unit + structure tests, nbval over every notebook (smoke profile), smoke site build + browser tests
-	DLT_SCALE=smoke $(PY) -m pytest -n $(JOBS) --dist loadfile tests lectures solutions exercises
+	DLT_SCALE=smoke $(PY) -m pytest -n $(JOBS) --dist loadfile --durations=15 tests lectures solutions exercises
 
 notebooks: venv  ## write the paired .ipynb of every .md source (and stamp the repository URL)
 	$(PY) scripts/book.py sync
