@@ -123,8 +123,7 @@ def test_labels_are_unique_across_the_book():
     for folder in ("lectures", "solutions", "exercises"):
         for md in (ROOT / folder).glob("*.md"):
             text = md.read_text()
-            for label in re.findall(r"^:label:\s*(\S+)", text, re.M) + re.findall(r"^\(([\w-]+)\)=", text, re.M) \
-                    + re.findall(r"\$\$\s*\(([\w-]+)\)\s*$", text, re.M):
+            for label in (m for rx in book.LABEL_DEFS for m in rx.findall(text)):
                 assert label not in seen, f"label {label!r} is defined in {md.name} and {seen[label]}"
                 seen[label] = md.name
 
