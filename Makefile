@@ -11,17 +11,24 @@ NODE_STAMP := node_modules/.installed
 # under Agg a page would have no figures.
 SITE_MPLBACKEND := module://matplotlib_inline.backend_inline
 JOBS       ?= auto
+NPROC      := $(shell nproc 2>/dev/null || echo 2)
 NB         ?=
 SCALE      ?= book
+SEEDS      ?= 0-3
+N          ?= 4 17 34
+# make check / run accept NB as the .md source or its paired .ipynb
+NB_MD      := $(patsubst %.ipynb,%.md,$(NB))
+NB_IPYNB   := $(patsubst %.md,%.ipynb,$(NB))
+NB_PAGES   := $(foreach f,$(NB),$(patsubst %.ipynb,%.md,$(f)))
 
 export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help venv book test notebooks exercises check run clean
+.PHONY: help venv book test notebooks exercises check run seeds mutants bench test-latest clean
 
 help:  ## list the targets
-	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
-	@echo "  variables: SCALE=smoke|book|full (make run), NB=path/to/notebook.ipynb (make run, make check)"
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@echo "  variables: SCALE=smoke|book|full (make run), NB=lectures/NN_slug.md (make run, check, seeds, mutants)"
 
 venv: $(STAMP) $(NODE_STAMP)  ## create .venv and install requirements.txt, this package (-e .) and node_modules (npm ci)
 
@@ -40,12 +47,28 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
-book: venv  ## build the HTML site into _build/html (book profile, warnings are errors, cached execution)
-	DLT_SCALE=$${DLT_SCALE:-book} MPLBACKEND=$(SITE_MPLBACKEND) $(VENV)/bin/jupyter-book build -W -n --keep-going .
-	@echo "Open _build/html/index.html"
+# The pipeline (scripts/pipeline.py) executes the pages that its cache lacks, on every core, into a
+# cache keyed on the profile, utils/ and the pinned requirements, then builds the site from it.
+book: venv  ## build the HTML site into _build/html (book profile, warnings are errors, parallel cached execution)
+	$(PY) scripts/pipeline.py html --profile $${DLT_SCALE:-book} --out _build --jobs $(NPROC)
 
-test: venv  ## unit + structure tests, nbval over every notebook (smoke profile), smoke site build + browser tests
-	DLT_SCALE=smoke $(PY) -m pytest -n $(JOBS) --dist loadfile --durations=15 tests lectures solutions exercises
+# Three steps, each run even when an earlier one fails; the exit status says whether all passed.
+# 1. unit and structure tests, and nbval over every notebook (whole notebooks spread over the cores);
+#    nbval stores the lecture and solutions runs in the smoke execution cache (conftest.py)
+# 2. the smoke build of the site, which reads those runs from the cache
+# 3. the browser tests of that site, pages spread over the cores
+test: venv  ## unit + structure tests, nbval over every notebook (smoke), smoke site build, browser tests
+	@status=0; start=$$(date +%s); \
+	echo "== 1/3 unit, structure and notebook tests (nbval, smoke profile)"; \
+	DLT_SCALE=smoke $(PY) -m pytest -n $(JOBS) --dist loadfile --durations=15 --ignore=tests/test_site.py \
+	    tests lectures solutions exercises || status=1; \
+	echo "== 2/3 smoke build of the site"; \
+	rm -f _build/smoke/report.json; \
+	$(PY) scripts/pipeline.py html --profile smoke --out _build/smoke --jobs $(NPROC) || status=1; \
+	echo "== 3/3 the site in a browser"; \
+	DLT_SCALE=smoke $(PY) -m pytest -n $(JOBS) --dist load --durations=5 tests/test_site.py || status=1; \
+	echo "make test: $$([ $$status = 0 ] && echo passed || echo FAILED) in $$(( $$(date +%s) - start )) s"; \
+	exit $$status
 
 notebooks: venv  ## write the paired .ipynb of every .md source (and stamp the repository URL)
 	$(PY) scripts/book.py sync
@@ -53,15 +76,33 @@ notebooks: venv  ## write the paired .ipynb of every .md source (and stamp the r
 exercises: venv  ## generate exercises/*.md and their .ipynb from solutions/*.md
 	$(PY) scripts/book.py exercises
 
-check: venv  ## run one notebook under nbval in the smoke profile: make check NB=lectures/01_empirical_risk.ipynb
-	@test -n "$(NB)" || (echo "usage: make check NB=lectures/NN_slug.ipynb" && exit 2)
-	DLT_SCALE=smoke $(PY) -m pytest -p no:cacheprovider --nbval-lax $(NB)
+# NB may name the .md source or its .ipynb; the pair is written from the .md first, so what runs is
+# what the source says.
+check: venv  ## run one notebook under nbval in the smoke profile: make check NB=lectures/01_empirical_risk.md
+	@test -n "$(NB)" || { echo "usage: make check NB=lectures/NN_slug.md"; exit 2; }
+	@test -f "$(NB_MD)" || { echo "error: $(NB_MD) does not exist"; exit 2; }
+	$(PY) scripts/book.py sync $(NB_MD)
+	DLT_SCALE=smoke $(PY) -m pytest -p no:cacheprovider --nbval-lax $(NB_IPYNB)
 
 run: venv  ## execute one notebook with papermill into _build/executed/: make run NB=... SCALE=full
-	@test -n "$(NB)" || (echo "usage: make run NB=lectures/NN_slug.ipynb [SCALE=smoke|book|full]" && exit 2)
-	@mkdir -p _build/executed/$(dir $(NB))
-	MPLBACKEND=$(SITE_MPLBACKEND) $(VENV)/bin/papermill --cwd $(CURDIR) -k python3 -p SCALE $(SCALE) $(NB) _build/executed/$(NB)
-	@echo "Executed copy: _build/executed/$(NB)"
+	@test -n "$(NB)" || { echo "usage: make run NB=lectures/NN_slug.md [SCALE=smoke|book|full]"; exit 2; }
+	@test -f "$(NB_MD)" || { echo "error: $(NB_MD) does not exist"; exit 2; }
+	$(PY) scripts/book.py sync $(NB_MD)
+	@mkdir -p _build/executed/$(dir $(NB_IPYNB))
+	MPLBACKEND=$(SITE_MPLBACKEND) $(VENV)/bin/papermill --cwd $(CURDIR)/$(dir $(NB_IPYNB)) -k python3 -p SCALE $(SCALE) $(NB_IPYNB) _build/executed/$(NB_IPYNB)
+	@echo "Executed copy: _build/executed/$(NB_IPYNB)"
+
+seeds: venv  ## run lectures and solutions at SEED 0-3 in the smoke profile: make seeds [NB=lectures/NN_slug.md]
+	$(PY) scripts/pipeline.py seeds --seeds $(SEEDS) --jobs $(NPROC) $(NB_PAGES)
+
+mutants: venv  ## apply each declared mutant of a lecture and expect a claim check to fail: make mutants [NB=...]
+	$(PY) scripts/pipeline.py mutants --jobs $(NPROC) $(NB_PAGES)
+
+bench: venv  ## time make test and make book on copies of the book grown to N lectures: make bench [N="4 17 34"]
+	$(PY) scripts/bench.py $(foreach n,$(N),--n $(n))
+
+test-latest:  ## a fresh venv from pyproject's lower bounds with the newest releases; every notebook (smoke)
+	PYTHON_SYS=$(PYTHON_SYS) bash scripts/test_latest.sh
 
 clean:  ## remove the built site, executed notebooks and caches (keeps .venv)
 	rm -rf _build .pytest_cache

@@ -93,17 +93,17 @@ def defined_labels(texts) -> set[str]:
     return {m for text in texts for rx in LABEL_DEFS for m in rx.findall(text)}
 
 
-def rename_labels(text: str, labels: set[str]) -> str:
+def rename_labels(text: str, labels: set[str], suffix: str = STUDENT_SUFFIX) -> str:
     """Suffix the page's own labels, where defined and where referenced, so that the exercises
     page and the solutions page can both be in the book without duplicate labels."""
     if not labels:
         return text
     alt = "|".join(sorted(map(re.escape, labels), key=len, reverse=True))
-    text = re.sub(rf"^(:label:[ \t]*)({alt})[ \t]*$", rf"\1\2{STUDENT_SUFFIX}", text, flags=re.M)
-    text = re.sub(rf"^\(({alt})\)=", rf"(\1{STUDENT_SUFFIX})=", text, flags=re.M)
-    text = re.sub(rf"(\$\$[ \t]*)\(({alt})\)([ \t]*)$", rf"\1(\2{STUDENT_SUFFIX})\3", text, flags=re.M)
+    text = re.sub(rf"^(:label:[ \t]*)({alt})[ \t]*$", rf"\1\2{suffix}", text, flags=re.M)
+    text = re.sub(rf"^\(({alt})\)=", rf"(\1{suffix})=", text, flags=re.M)
+    text = re.sub(rf"(\$\$[ \t]*)\(({alt})\)([ \t]*)$", rf"\1(\2{suffix})\3", text, flags=re.M)
     # references: {role}`label` and {role}`text <label>`
-    text = re.sub(rf"(\{{[\w:-]+\}}`(?:[^`<]*<)?)({alt})(>?`)", rf"\1\2{STUDENT_SUFFIX}\3", text)
+    text = re.sub(rf"(\{{[\w:-]+\}}`(?:[^`<]*<)?)({alt})(>?`)", rf"\1\2{suffix}\3", text)
     return text
 
 

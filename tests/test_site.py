@@ -1,22 +1,25 @@
 """The site as a reader gets it.
 
-First the whole book is built in the smoke profile with warnings as errors. The build executes
-every lecture and solutions notebook (exercises are run by nbval instead), so a failing cell, a
-broken reference or a missing citation fails that test, naming the page.
+`make test` builds the whole book in the smoke profile with warnings as errors before these tests
+run (`scripts/pipeline.py html --profile smoke --out _build/smoke`; if that build is missing, the
+first test to need it builds it). The build executes every lecture and solutions page (most of
+them are already in the smoke cache, stored there by nbval), so a failing cell, a broken reference
+or a missing citation fails `test_smoke_build_is_clean`, naming the page.
 
-Then the built site, _build/smoke/_build/html, is checked the way a reader meets it: without a
-network. No page may load anything from outside the site, and a local web server hands the pages
-to headless Chromium, which cannot resolve any host name but 127.0.0.1. On every lecture,
-exercises and solutions page (and the introduction) the browser tests check that the math is
-typeset by the site's own MathJax, that every image and font has loaded, that the console shows
-no error, that the Colab button opens the page's paired notebook, that solutions stay collapsed
-until clicked, and that axe-core finds no serious or critical accessibility violation; the site
-search must find each lecture by a word of its title. A full-page screenshot of each page and a
-summary of what was counted go to _build/screenshots/.
+Then the built site, _build/smoke/html, is checked the way a reader meets it: without a network.
+No page may load anything from outside the site, and a local web server hands the pages to
+headless Chromium, which cannot resolve any host name but 127.0.0.1. On every lecture, exercises
+and solutions page (and the introduction) the browser tests check that the math is typeset by
+the site's own MathJax, that every image and font has loaded, that the console shows no error,
+that the Colab button opens the page's paired notebook, that solutions stay collapsed until
+clicked, and that axe-core finds no serious or critical accessibility violation; the site search
+must find each lecture by a word of its title. A full-page screenshot of each page and a summary
+of what was counted go to _build/screenshots/.
 
-The browser tests need Debian's `chromium` and `chromium-driver` (.ci/run installs them when it
-runs as root) and skip with a message when they are missing. With `pytest -n auto --dist loadfile`
-the tests of this module run in order on one worker, and all pages share one browser session.
+Each page is tested on its own, in a fresh tab of its worker's browser, so `pytest -n 2 --dist
+load` spreads the pages over both cores. The browser tests need Debian's `chromium` and
+`chromium-driver` (.ci/run installs them when it runs as root) and skip with a message when they
+are missing.
 """
 import base64
 import functools
@@ -38,7 +41,9 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-SITE = ROOT / "_build" / "smoke" / "_build" / "html"
+OUT = ROOT / "_build" / "smoke"
+SITE = OUT / "html"
+REPORT = OUT / "report.json"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 # Debian's packages `chromium` and `chromium-driver`; another Chromium and its matching driver can
 # be named with DLT_CHROMIUM and DLT_CHROMEDRIVER.
@@ -49,15 +54,9 @@ MATHJAX = "_static/mathjax/tex-mml-chtml.js"   # mathjax_path in _config.yml, in
 INSTALL_BROWSER = ("install Debian's headless browser and its driver with "
                    "`sudo apt-get install chromium chromium-driver` (.ci/run does this when run as root)")
 
-# Figures come from the notebooks' inline matplotlib backend: with MPLBACKEND=Agg (what conftest.py
-# sets for nbval) the kernels would draw nothing and the site would have no figures.
-BUILD_ENV = {"DLT_SCALE": "smoke", "PYTHONPATH": str(ROOT),
-             "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+# --------------------------------------------------------------------------------------------------
+# The built site, as files
 
-# What the smoke build of this test run did: ok is None if it did not run (the tests below then use
-# the site already built), False if it failed, True if it passed; wrote says whether Sphinx got to
-# the end of writing the site (it does with warnings too, thanks to --keep-going).
-BUILD = {"ok": None, "wrote": None}
 
 # The pages a reader studies: the introduction and every lecture, exercises and solutions page.
 PAGES = ["intro"] + [f"{folder}/{md.stem}" for folder in ("lectures", "exercises", "solutions")
@@ -70,43 +69,40 @@ LECTURES = sorted((ROOT / "lectures").glob("*.md"))
 AXE_EXCLUDED: dict = {}
 
 
-def test_smoke_build_has_no_warnings():
-    BUILD.update(ok=False, wrote=False)
-    env = dict(os.environ, **BUILD_ENV)
-    jb = Path(sys.executable).with_name("jupyter-book")
-    proc = subprocess.run(
-        [str(jb), "build", "-W", "-n", "--keep-going", "--path-output", str(ROOT / "_build" / "smoke"), str(ROOT)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800,
-    )
-    log = proc.stdout + proc.stderr
-    BUILD["wrote"] = "build succeeded" in log or "build finished with problems" in log
-    problems = [line for line in log.splitlines() if "WARNING" in line or "ERROR" in line or "Traceback" in line]
-    problems = [p for p in problems if "Kernel is running over TCP" not in p]
-    reports = sorted((SITE.parent / "html" / "reports").glob("**/*.err.log")) if SITE.exists() else []
-    detail = "\n".join(problems[-30:])
-    for rep in reports[:3]:
-        detail += f"\n--- {rep.relative_to(ROOT)} ---\n" + rep.read_text()[-3000:]
-    assert proc.returncode == 0, f"jupyter-book build failed (rc {proc.returncode}):\n{detail or log[-5000:]}"
+def _build_site():
+    """Build the smoke site unless `make test` already did (one xdist worker builds, others wait)."""
+    import fcntl
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    with open(OUT / ".build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not REPORT.exists():
+            env = dict(os.environ, DLT_SCALE="smoke", PYTHONPATH=str(ROOT))
+            subprocess.run([sys.executable, str(ROOT / "scripts" / "pipeline.py"), "html", "--profile", "smoke",
+                            "--out", str(OUT)], cwd=ROOT, env=env, timeout=3600)
+    return json.loads(REPORT.read_text()) if REPORT.exists() else None
+
+
+def test_smoke_build_is_clean():
+    report = _build_site()
+    assert report is not None, f"the smoke build wrote no {REPORT.relative_to(ROOT)}"
+    problems = [f"{f['page']}, code cell {f.get('cell')} (line {f.get('line')}): {f.get('first_line', '')}\n"
+                f"    {f.get('error')}" for f in report["failed"]]
+    problems += report["warnings"][:30]
+    assert report["ok"], "the smoke build of the site failed:\n" + "\n".join(problems or [f"status {report['status']}"])
     for page in ["index.html", "intro.html", "pages/execution_statistics.html"]:
         assert (SITE / page).exists(), f"{page} missing from the built site"
     for md in (ROOT / "lectures").glob("*.md"):
         for folder in ("lectures", "solutions", "exercises"):
             assert (SITE / folder / f"{md.stem}.html").exists(), f"{folder}/{md.stem}.html was not built"
-    BUILD["ok"] = True
-
-
-# --------------------------------------------------------------------------------------------------
-# The built site, as files
 
 
 @pytest.fixture(scope="module")
 def site():
-    index = SITE / "index.html"
-    if not index.exists():
-        pytest.skip(f"no built site in {SITE.relative_to(ROOT)}: test_smoke_build_has_no_warnings builds it")
-    if BUILD["ok"] is False and not BUILD["wrote"]:
-        pytest.skip("the smoke build failed before it wrote the site (see test_smoke_build_has_no_warnings)")
-    # A build that failed on a warning still wrote the site (--keep-going): check it all the same.
+    report = _build_site()
+    if not (SITE / "index.html").exists():
+        pytest.skip(f"no built site in {SITE.relative_to(ROOT)}: see test_smoke_build_is_clean")
+    # A build that failed on a warning or a notebook still wrote the site: check it all the same.
     return SITE
 
 
@@ -188,18 +184,36 @@ def server(site):
 
 @pytest.fixture(scope="module")
 def report():
-    """Counts per page, written to _build/screenshots/summary.{json,txt} at the end."""
-    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
-    SCREENSHOTS.mkdir(parents=True)
+    """Counts per page, merged over the workers into _build/screenshots/summary.{json,txt}."""
+    import fcntl
+
+    SCREENSHOTS.parent.mkdir(parents=True, exist_ok=True)
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", str(os.getpid()))
+    with open(SCREENSHOTS.parent / ".screenshots.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        marker = SCREENSHOTS / ".run"
+        if not marker.exists() or marker.read_text() != run:  # the first worker of this run clears
+            shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+            SCREENSHOTS.mkdir(parents=True)
+            marker.write_text(run)
     counts = {}
     yield counts
-    if counts:
-        (SCREENSHOTS / "summary.json").write_text(json.dumps(counts, indent=1))
+    if not counts:
+        return
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    (SCREENSHOTS / f"counts-{worker}.json").write_text(json.dumps(counts))
+    with open(SCREENSHOTS.parent / ".screenshots.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        merged = {}
+        for part in sorted(SCREENSHOTS.glob("counts-*.json")):
+            merged.update(json.loads(part.read_text()))
+        merged = dict(sorted(merged.items(), key=lambda kv: PAGES.index(kv[0]) if kv[0] in PAGES else 0))
+        (SCREENSHOTS / "summary.json").write_text(json.dumps(merged, indent=1))
         keys = ["math", "display_math", "images", "figures", "console_errors", "console_warnings",
                 "solutions", "axe_critical", "axe_serious", "axe_moderate", "axe_minor", "seconds"]
-        width = max(len(page) for page in counts) + 2
+        width = max(len(page) for page in merged) + 2
         lines = ["page".ljust(width) + " ".join(k.rjust(len(k)) for k in keys)]
-        for page, c in counts.items():
+        for page, c in merged.items():
             lines.append(page.ljust(width) + " ".join(str(c.get(k, "")).rjust(len(k)) for k in keys))
         (SCREENSHOTS / "summary.txt").write_text("\n".join(lines) + "\n")
 
@@ -253,7 +267,7 @@ const settle = (what) => document.fonts.ready.then(() => done(what));
 if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
   MathJax.startup.promise.then(() => settle('typeset'), (e) => done('MathJax failed: ' + e));
 } else {
-  settle(window.MathJax ? 'MathJax configured but not loaded' : 'no MathJax');
+  settle((window.MathJax ? 'MathJax configured but not loaded' : 'no MathJax') + ' at ' + location.href + ' ' + document.readyState);
 }
 """
 

@@ -175,6 +175,49 @@ def test_torchvision_cifar_loader_reads_real_format(tmp_path, monkeypatch):
     assert img.shape == (3, 32, 32) and label == 1
 
 
+def test_torchvision_download_times_out_with_the_offline_message(tmp_path, monkeypatch):
+    """A server that accepts connections and never answers must not hang the download."""
+    import socket
+    import threading
+    import time
+
+    import torchvision
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    accepted = []
+    stop = threading.Event()
+
+    def accept():  # accept and hold every connection, never send a byte
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    port = server.getsockname()[1]
+    monkeypatch.setattr(torchvision.datasets.MNIST, "mirrors", [f"http://127.0.0.1:{port}/"])
+    start = time.time()
+    try:
+        with pytest.raises(data.DatasetUnavailable, match="could not be downloaded.*Connect to the internet"):
+            data.torchvision_dataset("mnist", root=tmp_path, timeout=0.5)
+    finally:
+        stop.set()
+        thread.join(2)
+        for conn in accepted:
+            conn.close()
+        server.close()
+    assert accepted, "the download never reached the silent server"
+    assert time.time() - start < 20, "the download did not time out"
+    import socket as s
+
+    assert s.getdefaulttimeout() is None, "the default socket timeout was not restored"
+
+
 def test_torchvision_offline_gives_clear_message(tmp_path, monkeypatch):
     import torchvision
 
@@ -283,3 +326,46 @@ def test_check_gradient_catches_wrong_gradient():
     check.gradient(f, lambda x: 3 * x**2, np.array([0.5, -1.0, 2.0]))
     with pytest.raises(check.ExerciseCheckError, match="finite differences"):
         check.gradient(f, lambda x: 2 * x, np.array([0.5, -1.0, 2.0]))
+
+
+# ------------------------------------------------------------------------------------------ claims
+def test_claim_close_passes_and_fails_with_message(capsys):
+    from utils import claim
+
+    assert claim.close("t-close", 1.04, 1.0, tol=0.05, what="a value") == pytest.approx(1.04)
+    out = capsys.readouterr().out
+    assert "Claim t-close: a value" in out and "measured 1.04" in out and "1 ± 0.05" in out and "[holds]" in out
+    with pytest.raises(claim.ClaimFailed, match=r"claim t-close2 does not hold: a value: measured 1.06"):
+        claim.close("t-close2", 1.06, 1.0, tol=0.05, what="a value")
+    with pytest.raises(claim.ClaimFailed):
+        claim.close("t-rel", 2.3, 2.0, tol=0.1, rel=True, what="relative")
+    claim.close("t-rel2", 2.15, 2.0, tol=0.1, rel=True, what="relative")
+    with pytest.raises(claim.ClaimFailed):
+        claim.close("t-nan", float("nan"), 1.0, tol=1.0, what="nan never passes")
+    with pytest.raises(claim.ClaimFailed):
+        claim.close("t-arr", [1.0, 1.2], [1.0, 1.0], tol=0.1, what="elementwise")
+    with pytest.raises(ValueError, match="name"):
+        claim.close("has space", 1, 1, tol=0, what="x")
+
+
+def test_claim_bounds_interval_ordering_and_holds():
+    import torch
+
+    from utils import claim
+
+    claim.at_most("t-am", torch.tensor(0.5), 0.5, what="bound")
+    with pytest.raises(claim.ClaimFailed):
+        claim.at_most("t-am2", 0.5, 0.5, strict=True, what="strict bound")
+    claim.at_least("t-al", np.float64(3.0), 2.0, what="lower bound")
+    with pytest.raises(claim.ClaimFailed):
+        claim.at_least("t-al2", [3.0, 1.0], 2.0, what="every element")
+    claim.within("t-w", -0.5, -0.75, -0.4, what="interval")
+    with pytest.raises(claim.ClaimFailed):
+        claim.within("t-w2", -0.3, -0.75, -0.4, what="interval")
+    claim.ordered("t-o", [1, 2, 3], what="increasing", labels=["a", "b", "c"])
+    with pytest.raises(claim.ClaimFailed):
+        claim.ordered("t-o2", [1, 2, 2.05], what="steps above margin", margin=0.1)
+    claim.ordered("t-o3", [3, 2, 1], what="decreasing", increasing=False)
+    claim.holds("t-h", True, what="a fact", measured=0)
+    with pytest.raises(claim.ClaimFailed):
+        claim.holds("t-h2", False, what="a fact")

@@ -4,6 +4,7 @@ with a network, cached under one directory, and fail with a message that says wh
 from __future__ import annotations
 
 import os
+import socket
 from collections import namedtuple
 from pathlib import Path
 
@@ -108,11 +109,13 @@ def text_corpus(max_chars: int | None = None) -> str:
 _TV = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST", "cifar10": "CIFAR10"}
 
 
-def torchvision_dataset(name: str, train: bool = True, root=None, download: bool = True, transform=None):
+def torchvision_dataset(name: str, train: bool = True, root=None, download: bool = True, transform=None,
+                        timeout: float = 30.0):
     """MNIST, Fashion-MNIST or CIFAR-10 through torchvision, cached under :func:`data_dir`.
 
     The files are read from the cache when present; otherwise, with ``download=True``, they
-    are fetched once. Offline and uncached, a :class:`DatasetUnavailable` says what to do.
+    are fetched once. Offline and uncached, or when a server does not answer within ``timeout``
+    seconds, a :class:`DatasetUnavailable` says what to do.
     """
     if name not in _TV:
         raise ValueError(f"Unknown dataset {name!r}; choose one of {', '.join(_TV)}.")
@@ -131,12 +134,18 @@ def torchvision_dataset(name: str, train: bool = True, root=None, download: bool
             f"{_TV[name]} is not in {root}. Call with download=True on a machine with a network, "
             f"or copy the files there (set DLT_DATA to use another directory)."
         )
+    # torchvision opens its URLs without a timeout: a server that accepts the connection and never
+    # answers would hang forever. The default socket timeout bounds every read of the download.
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(timeout)
     try:
         return cls(str(root), train=train, download=True, transform=transform)
-    except Exception as err:  # network errors come in many types
+    except Exception as err:  # network errors (a timeout too) come in many types
         raise DatasetUnavailable(
             f"{_TV[name]} is not cached in {root} and could not be downloaded ({type(err).__name__}: {err}). "
             "Connect to the internet and rerun, or copy the dataset files into that directory "
             "(set DLT_DATA to use another one). The lectures themselves need no download: they use "
             "utils.data.digits() and utils.data.mnist1d()."
         ) from None
+    finally:
+        socket.setdefaulttimeout(previous)
