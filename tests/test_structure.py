@@ -136,3 +136,38 @@ def test_every_cited_key_is_in_references_bib():
             for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", md.read_text()):
                 for key in group.split(","):
                     assert key.strip() in keys, f"{md.name} cites {key.strip()!r}, missing from references.bib"
+
+
+# ---------------------------------------------------------------------------------- claims, mutants
+import importlib.util  # noqa: E402
+
+_spec = importlib.util.spec_from_file_location("dlt_pipeline", ROOT / "scripts" / "pipeline.py")
+pipeline = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(pipeline)
+CLAIM_CALL = re.compile(r"\butils\.claim\.(close|at_most|at_least|within|ordered|holds)\(\s*[\"']([^\"']+)[\"']")
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_lecture_declares_mutants_that_apply(stem):
+    path = pipeline.mutants_file(f"lectures/{stem}.md")
+    assert path.exists(), (f"lectures/{stem}.md has no declared mutants: write {path.relative_to(ROOT)} "
+                           "(see docs/AUTHORING.md, 'Mutants')")
+    mutants = pipeline.load_mutants(f"lectures/{stem}.md")  # raises, naming the mutant, if one does not apply
+    assert len(mutants) >= 3, f"{path.relative_to(ROOT)} declares {len(mutants)} mutants; at least 3 are required"
+    names = [m["name"] for m in mutants]
+    assert len(names) == len(set(names)), f"{path.relative_to(ROOT)}: two mutants share a name"
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_lecture_states_its_claims_with_utils_claim(stem):
+    text = (ROOT / "lectures" / f"{stem}.md").read_text()
+    assert CLAIM_CALL.search(text), f"lectures/{stem}.md has no claim check (utils.claim.close / at_most / ...)"
+
+
+def test_claim_names_are_unique_across_the_book():
+    seen = {}
+    for folder in ("lectures", "solutions"):
+        for md in sorted((ROOT / folder).glob("*.md")):
+            for _, name in CLAIM_CALL.findall(md.read_text()):
+                assert name not in seen, f"claim {name!r} is stated in {md.name} and in {seen[name]}"
+                seen[name] = md.name

@@ -15,6 +15,7 @@ import numpy as np
 
 PROFILES = ("smoke", "book", "full")
 _override: str | None = None
+_seed: int | None = None
 
 
 def _validate(name, source):
@@ -86,6 +87,8 @@ def seed_everything(seed: int = 0) -> int:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be an integer, got {seed!r} of type {type(seed).__name__}.")
     seed = int(seed)
+    global _seed
+    _seed = seed
     random.seed(seed)
     np.random.seed(seed % 2**32)
     os.environ["PYTHONHASHSEED"] = str(seed)
@@ -95,6 +98,11 @@ def seed_everything(seed: int = 0) -> int:
     if torch.cuda.is_available():
         torch.cuda.manual_seed_all(seed)
     return seed
+
+
+def current_seed() -> int | None:
+    """The seed of the last :func:`seed_everything` (what :func:`setup` was given), or ``None``."""
+    return _seed
 
 
 def in_colab() -> bool:
