@@ -6,6 +6,7 @@ name every failure at the end.
     python scripts/pipeline.py execute [--profile P] [--jobs N] [PAGE ...]  only fill the execution cache
     python scripts/pipeline.py seeds [--seeds 0-3] [PAGE ...]               run pages at several seeds (smoke)
     python scripts/pipeline.py mutants [PAGE ...]                          run the declared mutants (smoke)
+    python scripts/pipeline.py claims [--profile P] PAGE ...               execute (or read cached) pages, print claims
     python scripts/pipeline.py cache-dir [--profile P]                      print the cache directory in use
 
 The execution cache. myst-nb matches a notebook to the cache by its code cells and kernel only,
@@ -542,7 +543,7 @@ def seeds_command(pages, seeds, jobs: int) -> int:
             if not r["ok"]:
                 failures.append((seed, r))
     width = max(len(p) for p in rows) + 2
-    print("\npage".ljust(width + 1) + "".join(f"seed {s}".rjust(10) for s in seeds))
+    print("\n" + "page".ljust(width) + "".join(f"seed {s}".rjust(10) for s in seeds))
     for page, by_seed in rows.items():
         cells = ["ok" if by_seed[s]["ok"] else "FAIL" for s in seeds]
         secs = [by_seed[s].get("seconds") or 0 for s in seeds]
@@ -669,6 +670,10 @@ def main(argv=None) -> int:
     p = sub.add_parser("mutants", help="run the declared mutants of lectures in the smoke profile")
     p.add_argument("pages", nargs="*")
     p.add_argument("--jobs", type=int, default=jobs_default)
+    p = sub.add_parser("claims", help="execute pages (or read them from the cache) and print their claims")
+    p.add_argument("pages", nargs="+")
+    p.add_argument("--profile", default=None)
+    p.add_argument("--jobs", type=int, default=jobs_default)
     p = sub.add_parser("cache-dir", help="print the execution cache directory of a profile")
     p.add_argument("--profile", default=None)
     p = sub.add_parser("run-one", help=argparse.SUPPRESS)
@@ -695,6 +700,17 @@ def main(argv=None) -> int:
     pages = resolve_pages(args.pages) if getattr(args, "pages", None) else None
     if args.cmd == "execute":
         results = execute(pages or executed_pages(), profile, args.jobs)
+        lines = failure_lines(results)
+        if lines:
+            print(f"{len(lines)} page(s) failed:\n" + "\n".join(lines))
+        return 1 if lines else 0
+    if args.cmd == "claims":
+        results = execute(pages, profile, args.jobs)
+        ledger = write_ledger(pages, results, profile, ROOT / "_build" / "claims" / f"{profile}.json")
+        for c in ledger:
+            verdict = "holds" if c.get("passed") else "FAILS"
+            print(f"{c['page']}: {c['name']}: {c['statement']}\n    measured {c['measured']}; "
+                  f"{c['relation']} [{verdict}]")
         lines = failure_lines(results)
         if lines:
             print(f"{len(lines)} page(s) failed:\n" + "\n".join(lines))
