@@ -152,7 +152,10 @@ def test_site_loads_nothing_from_the_network(site):
     mathjax = site / MATHJAX
     assert mathjax.is_file(), (f"{MATHJAX} is missing from the site: `make venv` runs `npm ci`, which "
                                "installs MathJax into node_modules/ (_static/mathjax links to it)")
-    assert list((mathjax.parent / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff")), "MathJax fonts missing"
+    fonts = site / "_static" / "mathjax-fonts" / "mathjax-newcm-font" / "chtml"
+    assert list((fonts / "woff2").glob("*.woff2")) and list((fonts / "dynamic").glob("*.js")), (
+        "MathJax's fonts are missing from the site: `make venv` runs `npm ci`, which installs "
+        "@mathjax/mathjax-newcm-font (_static/mathjax-fonts links to it)")
     with_math = [p for p in pages if 'class="math' in p.read_text(errors="replace")]
     for page in with_math:
         parser = _Fetches()
@@ -264,11 +267,17 @@ def _colab_url(page):
 WAIT_TYPESET = """
 const done = arguments[arguments.length - 1];
 const settle = (what) => document.fonts.ready.then(() => done(what));
-if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
-  MathJax.startup.promise.then(() => settle('typeset'), (e) => done('MathJax failed: ' + e));
-} else {
-  settle((window.MathJax ? 'MathJax configured but not loaded' : 'no MathJax') + ' at ' + location.href + ' ' + document.readyState);
-}
+const hasMath = document.querySelector('.math') !== null;
+const start = Date.now();
+(function check() {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    MathJax.startup.promise.then(() => settle('typeset'), (e) => done('MathJax failed: ' + e));
+  } else if (hasMath && Date.now() - start < 30000) {
+    setTimeout(check, 100);   // the page has formulas: MathJax is on its way
+  } else {
+    settle((window.MathJax ? 'MathJax configured but not loaded' : 'no MathJax') + ' on ' + location.pathname);
+  }
+})();
 """
 
 # Everything the checks need to know about the page as it is displayed.
@@ -313,6 +322,11 @@ return {
   remote: performance.getEntriesByType('resource').map(e => e.name)
     .filter(u => !u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:')),
   links: [...document.querySelectorAll('a[href]')].map(a => a.href),
+  colabLinks: [...document.querySelectorAll('a.dlt-colab-link')].filter(a => a.offsetParent !== null)
+    .map(a => ({href: a.href, text: a.textContent.trim()})),
+  duplicateIds: (() => { const seen = new Set(), dup = new Set();
+    for (const e of document.querySelectorAll('[id]')) { if (seen.has(e.id)) dup.add(e.id); seen.add(e.id); }
+    return [...dup]; })(),
   height: Math.ceil(document.documentElement.scrollHeight),
 };
 """
@@ -327,12 +341,87 @@ axe.run(document, {resultTypes: ['violations']}).then(
 """
 
 
-def _screenshot(driver, height, path):
-    """The whole page, 1280 pixels wide (at most 32000 high), as a PNG."""
+def _screenshot(driver, height, path, width=1280):
+    """The whole page, ``width`` pixels wide (at most 32000 high), as a PNG."""
     shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
         "format": "png", "captureBeyondViewport": True,
-        "clip": {"x": 0, "y": 0, "width": 1280, "height": max(1, min(height, 32000)), "scale": 1}})
+        "clip": {"x": 0, "y": 0, "width": width, "height": max(1, min(height, 32000)), "scale": 1}})
     path.write_bytes(base64.b64decode(shot["data"]))
+
+
+# What fits the column: formulas, code, outputs, tables, figures (tests/site_fit.js).
+# (as JSON text: a NaN or an infinity in a measurement must not break the transfer)
+FIT = "return JSON.stringify((function () {\n" + (Path(__file__).with_name("site_fit.js")).read_text() + "\n})());"
+LAPTOP, PHONE = 1280, 390
+# The generic text alternative a figure gets when its cell gives none (_config.yml).
+GENERIC_ALT = "Figure drawn by the code cell above"
+
+
+def _figure_text_px(page, figure):
+    """Size in CSS pixels, as displayed, of the smallest text in a figure drawn by matplotlib.
+
+    SVG figures keep text as glyph paths scaled by fontsize/100 (matplotlib's text-to-path), so
+    the smallest font is read from the file and scaled by the displayed width. For a PNG the
+    style's 11-pt text at the figure's 100 dpi is assumed (what utils.plot.style used to make).
+    """
+    src = urllib.parse.unquote(urllib.parse.urlsplit(figure["src"]).path)
+    path = (SITE / page).parent / src
+    shown = figure["shownWidth"]
+    if not path.exists() or not shown:
+        return None
+    if path.suffix == ".svg":
+        head = path.read_text(errors="replace")
+        width = re.search(r'<svg[^>]*\bwidth="([0-9.]+)pt"', head)
+        scales = [float(a) for a in re.findall(r"scale\(([0-9.]+) -[0-9.]+\)", head)]
+        if not width or not scales:
+            return None
+        return round(min(scales) * 100 * shown / float(width.group(1)), 1)
+    return round(11 * 100 / 72 * shown / max(1, figure["naturalWidth"]), 1)
+
+
+def _fit_problems(fit, width, page):
+    """Problems a reader would see at this width; the page's numbers for the summary."""
+    problems = []
+    m, c, t = fit["math"], fit["code"], fit["tables"]
+    if width == LAPTOP:
+        if m["displayCut"] or m["displayScroll"]:
+            problems.append(f"{len(m['displayCut']) + len(m['displayScroll'])} display formulas do not fit the "
+                            f"column at {width} px, e.g. {(m['displayCut'] + m['displayScroll'])[:3]}: split them "
+                            "into aligned lines")
+        if m["inlineOverflow"]:
+            problems.append(f"{len(m['inlineOverflow'])} inline formulas stick out of their line at {width} px, "
+                            f"e.g. {m['inlineOverflow'][:3]}")
+        if c["cut"]:
+            problems.append(f"{len(c['cut'])} code cells are wider than the column at {width} px "
+                            f"(keep code lines within 79 characters), e.g. {c['cut'][:3]}")
+        if c["outputsCut"]:
+            problems.append(f"{len(c['outputsCut'])} outputs are wider than the column at {width} px "
+                            f"(print at most 79 characters a line), e.g. {c['outputsCut'][:3]}")
+        if t["cut"]:
+            problems.append(f"{len(t['cut'])} tables are wider than the column at {width} px: {t['cut'][:3]}")
+        cut_figures = [f["src"] for f in fit["figures"] if f["cut"]]
+        if cut_figures:
+            problems.append(f"figures wider than the column: {cut_figures[:3]}")
+    elif m["displayCut"]:
+        problems.append(f"{len(m['displayCut'])} display formulas are cut at {width} px (neither broken into "
+                        f"lines nor scrollable), e.g. {m['displayCut'][:3]}")
+    numbers = {"display_cut": len(m["displayCut"]), "display_scroll": len(m["displayScroll"]),
+               "inline_overflow": len(m["inlineOverflow"]), "code_cut": len(c["cut"]),
+               "outputs_cut": len(c["outputsCut"]), "tables_cut": len(t["cut"]), "height": fit["height"],
+               "column": fit["column"]}
+    return problems, numbers
+
+
+def _open(driver, url):
+    """Load ``url`` and return the MathJax state once the new document is the one shown."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(url)
+    # driver.get can return while the previous document is still the current one; every check
+    # below must look at the page that was asked for, fully loaded.
+    WebDriverWait(driver, 60).until(lambda d: d.execute_script(
+        "return document.readyState === 'complete' && location.href === arguments[0]", url))
+    return driver.execute_async_script(WAIT_TYPESET)
 
 
 def _solutions(driver):
@@ -382,23 +471,43 @@ def test_page_in_the_browser(page, browser, server, report):
     html = SITE / f"{page}.html"
     assert html.exists(), f"{page}.html is not in the built site (is {page} in _toc.yml?)"
     browser.get_log("browser")  # drop what earlier pages left
-    browser.get(f"{server}/{page}.html")
-    state = browser.execute_async_script(WAIT_TYPESET)
+    url = f"{server}/{page}.html"
+    state = _open(browser, url)
     facts = browser.execute_script(PAGE_FACTS)
+    fit = json.loads(browser.execute_script(FIT))
     folder, _, stem = page.rpartition("/")
-    _screenshot(browser, facts["height"], SCREENSHOTS / f"{folder}_{stem}.png" if folder else SCREENSHOTS / f"{stem}.png")
-    problems = []
+    shot = f"{folder}_{stem}" if folder else stem
+    _screenshot(browser, facts["height"], SCREENSHOTS / f"{shot}.png")
+    problems, fit_laptop = _fit_problems(fit, LAPTOP, page)
 
-    # math: typeset by the site's own MathJax 3, no raw TeX left, no TeX errors
+    # figures: legible at the laptop width, each with its own text alternative
+    figure_px = [px for px in (_figure_text_px(page, f) for f in fit["figures"]) if px is not None]
+    small_print = round(0.75 * fit["bodyFont"], 1)
+    if figure_px and min(figure_px) < small_print:
+        problems.append(f"figure text is {min(figure_px)} px at {LAPTOP} px, smaller than the page's small print "
+                        f"({small_print} px): make the figure narrower (at most 7 inches) or its text larger")
+    alts = [f["alt"] for f in fit["figures"]]
+    generic = [a for a in alts if a.startswith(GENERIC_ALT) or not a.strip()]
+    if generic:
+        problems.append(f"{len(generic)} figures have no text alternative of their own: give each figure cell "
+                        "`mystnb: {image: {alt: ...}}` metadata (docs/AUTHORING.md)")
+    repeated = sorted({a for a in alts if alts.count(a) > 1 and a not in generic})
+    if repeated:
+        problems.append(f"figures share a text alternative: {repeated[:3]}")
+
+
+    # math: typeset by the site's own MathJax 4, no raw TeX left, no TeX errors
     if facts["mathNodes"]:
         if state != "typeset":
             problems.append(f"the page has {facts['mathNodes']} formulas but MathJax did not typeset them ({state})")
-        if not (facts["mathjaxVersion"] or "").startswith("3."):
-            problems.append(f"MathJax 3 expected, found {facts['mathjaxVersion']}")
+        if not (facts["mathjaxVersion"] or "").startswith("4."):
+            problems.append(f"MathJax 4 expected, found {facts['mathjaxVersion']}")
         if not (facts["mathjaxSrc"] or "").startswith(server):
             problems.append(f"MathJax is not served by the site: {facts['mathjaxSrc']}")
     if facts["untypeset"]:
         problems.append(f"{len(facts['untypeset'])} formulas not typeset, e.g. {facts['untypeset'][:3]}")
+    if facts["duplicateIds"]:
+        problems.append(f"ids used twice on the page (links to them are ambiguous): {facts['duplicateIds'][:5]}")
     if facts["raw"]:
         problems.append(f"raw TeX in the text: {facts['raw'][:5]}")
     if facts["merror"]:
@@ -429,6 +538,9 @@ def test_page_in_the_browser(page, browser, server, report):
         colab_links = [u for u in facts["links"] if u.startswith(_config()["launch_buttons"]["colab_url"])]
         if colab not in colab_links:
             problems.append(f"the Colab button should open {colab}, found {colab_links or 'no Colab link'}")
+        labelled = [a for a in facts["colabLinks"] if a["href"] == colab and "Colab" in a["text"]]
+        if not labelled:
+            problems.append(f"no visible, labelled 'Open this page in Colab' link to {colab}: {facts['colabLinks']}")
         if not (ROOT / f"{page}.ipynb").exists():
             problems.append(f"{page}.ipynb, which the Colab button opens, does not exist: run `make notebooks`")
 
@@ -457,12 +569,31 @@ def test_page_in_the_browser(page, browser, server, report):
     if severe:
         problems.append(f"console errors: {severe[:5]}")
 
+    # the same page on a phone
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                            {"width": PHONE, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+    try:
+        phone_state = _open(browser, url)
+        phone = json.loads(browser.execute_script(FIT))
+        _screenshot(browser, phone["height"], SCREENSHOTS / f"{shot}-phone.png", width=PHONE)
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    if facts["mathNodes"] and phone_state != "typeset":
+        problems.append(f"MathJax did not typeset the page at {PHONE} px ({phone_state})")
+    phone_problems, fit_phone = _fit_problems(phone, PHONE, page)
+    problems += phone_problems
+    phone_px = [px for px in (_figure_text_px(page, f) for f in phone["figures"]) if px is not None]
+    phone_severe = [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    if phone_severe:
+        problems.append(f"console errors at {PHONE} px: {phone_severe[:5]}")
     report[page] = {
         "title": facts["title"], "mathjax": state, "math": facts["mjx"], "display_math": facts["mjxDisplay"],
         "images": len(facts["images"]), "figures": len(figures),
         "console_errors": len(severe), "console_warnings": sum(e["level"] == "WARNING" for e in logs),
         "solutions": n_solutions, **{f"axe_{k}": n for k, n in by_impact.items()},
         "axe_rules": sorted({f"{v['impact']}:{v['id']}" for v in violations}),
+        "fit_1280": fit_laptop, "fit_390": fit_phone, "figure_text_px": min(figure_px) if figure_px else None,
+        "figure_text_px_phone": min(phone_px) if phone_px else None, "alts": alts,
         "seconds": round(time.time() - start, 1),
     }
     assert not problems, f"{page}.html in the browser:\n- " + "\n- ".join(problems)

@@ -63,10 +63,48 @@ def test_lecture_has_solutions_and_exercises_nested_in_toc(stem):
         f"in _toc.yml, lectures/{stem} needs sections exercises/{stem} then solutions/{stem}")
 
 
-@pytest.mark.parametrize("stem", STEMS)
-def test_part_overview_links_each_lecture(stem):
-    parts = "\n".join(p.read_text() for p in (ROOT / "pages").glob("part*.md"))
-    assert f"../lectures/{stem}>" in parts, f"no part overview page in pages/ links lectures/{stem}"
+def test_plan_agrees_with_the_toc_and_the_pages():
+    """pages/plan.yml (from which the front page and the part pages are generated) names every
+    lecture that exists, with its number, slug and title, and every part page."""
+    plan = yaml.safe_load((ROOT / "pages" / "plan.yml").read_text())
+    planned = {f"{lec['n']:02d}_{lec['slug']}": lec for part in plan["parts"] for lec in part["lectures"]}
+    numbers = [lec["n"] for part in plan["parts"] for lec in part["lectures"]]
+    assert numbers == list(range(1, len(numbers) + 1)), "pages/plan.yml must number the lectures 1, 2, 3, ..."
+    for stem in STEMS:
+        assert stem in planned, f"lectures/{stem}.md is not in pages/plan.yml (number and slug must match)"
+        title = next(line[2:].strip() for line in (ROOT / "lectures" / f"{stem}.md").read_text().splitlines()
+                     if line.startswith("# "))
+        assert title == planned[stem]["title"], (
+            f"lectures/{stem}.md is titled {title!r} but pages/plan.yml says {planned[stem]['title']!r}")
+    toc = toc_files()
+    for part in plan["parts"]:
+        page = ROOT / f"{part['page']}.md"
+        assert page.exists() and part["page"] in toc, f"{part['page']} (pages/plan.yml) is missing or not in _toc.yml"
+        text = page.read_text()
+        assert text.startswith(f"# Part {part['part']}. {part['title']}\n"), f"{page.name}: title differs from the plan"
+        assert "{part-lectures}" in text, f"{page.name} must list its lectures with the part-lectures directive"
+
+
+def _cells_with_tags(path):
+    for cell in _code_cells(path):
+        yield cell, set(cell.metadata.get("tags", []))
+
+
+@pytest.mark.parametrize("path", [p for d in ("lectures", "solutions") for p in sorted((ROOT / d).glob("*.md"))],
+                         ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_code_fits_the_column_and_claims_are_styled(path):
+    """Shown code lines fit the column (79 characters); claim-check cells hide their code."""
+    long_lines, unstyled = [], []
+    for cell, tags in _cells_with_tags(path):
+        if "remove-cell" in tags or "remove-input" in tags:
+            continue
+        long_lines += [line for line in cell.source.splitlines() if len(line) > 79]
+        if CLAIM_CALL.search(cell.source) and "hide-input" not in tags:
+            unstyled.append(cell.source.strip().splitlines()[0][:60])
+    assert not long_lines, (f"{path.name}: {len(long_lines)} code lines are longer than 79 characters "
+                            f"(they would scroll sideways on the site), e.g. {long_lines[:3]}")
+    assert not unstyled, (f"{path.name}: claim-check cells must be tagged hide-input (docs/AUTHORING.md): "
+                          f"{unstyled[:3]}")
 
 
 def test_generated_files_are_up_to_date():
@@ -171,3 +209,10 @@ def test_claim_names_are_unique_across_the_book():
             for _, name in CLAIM_CALL.findall(md.read_text()):
                 assert name not in seen, f"claim {name!r} is stated in {md.name} and in {seen[name]}"
                 seen[name] = md.name
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_lecture_runtime_line_is_generated(stem):
+    text = (ROOT / "lectures" / f"{stem}.md").read_text()
+    assert "```{runtime}" in text, f"lectures/{stem}.md: put the generated runtime line ```{{runtime}}``` in its header"
+    assert "**Runtime:**" not in text, f"lectures/{stem}.md types its runtimes; use ```{{runtime}}``` instead"
