@@ -24,7 +24,7 @@ NB_PAGES   := $(foreach f,$(NB),$(patsubst %.ipynb,%.md,$(f)))
 export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help venv book test notebooks exercises check run seeds mutants bench test-latest clean
+.PHONY: help venv book test notebooks exercises check run seeds mutants bench test-latest clean pdf slides
 
 help:  ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -52,21 +52,33 @@ $(NODE_STAMP): package.json package-lock.json
 book: venv  ## build the HTML site into _build/html (book profile, warnings are errors, parallel cached execution)
 	$(PY) scripts/pipeline.py html --profile $${DLT_SCALE:-book} --out _build --jobs $(NPROC)
 
+# The PDF book and the lecture slides, from the same sources and the same execution cache as the
+# site (scripts/pipeline.py pdf / slides; warnings are errors). A site built after them links to them.
+pdf: venv  ## build the book as one PDF into _build/pdf (book profile, XeLaTeX; needs Debian's TeX, see README)
+	$(PY) scripts/pipeline.py pdf --profile $${DLT_SCALE:-book} --out _build --jobs $(NPROC)
+
+slides: venv  ## build one reveal.js deck per lecture into _build/slides (book profile)
+	$(PY) scripts/pipeline.py slides --profile $${DLT_SCALE:-book} --out _build --jobs $(NPROC)
+
 # Three steps, each run even when an earlier one fails; the exit status says whether all passed.
 # 1. unit and structure tests, and nbval over every notebook (whole notebooks spread over the cores);
 #    nbval stores the lecture and solutions runs in the smoke execution cache (conftest.py)
 # 2. the smoke build of the site, which reads those runs from the cache
-# 3. the browser tests of that site, pages spread over the cores
-test: venv  ## unit + structure tests, nbval over every notebook (smoke), smoke site build, browser tests
+# 3. the browser tests of that site, pages spread over the cores; beside them, the PDF and the slides
+#    built from that cache and checked (tests/test_pdf.py, tests/test_slides.py: one test each, first,
+#    so that one core builds them while the other starts on the site)
+test: venv  ## unit + structure tests, nbval over every notebook (smoke), smoke site build, browser tests, PDF and slides
 	@status=0; start=$$(date +%s); \
 	echo "== 1/3 unit, structure and notebook tests (nbval, smoke profile)"; \
 	DLT_SCALE=smoke $(PY) -m pytest -n $(JOBS) --dist loadfile --durations=15 --ignore=tests/test_site.py \
+	    --ignore=tests/test_pdf.py --ignore=tests/test_slides.py \
 	    tests lectures solutions exercises || status=1; \
 	echo "== 2/3 smoke build of the site"; \
-	rm -f _build/smoke/report.json; \
+	rm -f _build/smoke/report.json _build/smoke/pdf/report.json _build/smoke/slides-report.json; \
 	$(PY) scripts/pipeline.py html --profile smoke --out _build/smoke --jobs $(NPROC) || status=1; \
-	echo "== 3/3 the site in a browser"; \
-	DLT_SCALE=smoke $(PY) -m pytest -n $(JOBS) --dist load --durations=5 tests/test_site.py || status=1; \
+	echo "== 3/3 the site in a browser; the PDF and the slides, built from the same cache"; \
+	DLT_SCALE=smoke $(PY) -m pytest -n $(JOBS) --dist load --durations=5 tests/test_pdf.py tests/test_slides.py \
+	    tests/test_site.py || status=1; \
 	echo "make test: $$([ $$status = 0 ] && echo passed || echo FAILED) in $$(( $$(date +%s) - start )) s"; \
 	exit $$status
 

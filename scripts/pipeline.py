@@ -3,6 +3,8 @@
 name every failure at the end.
 
     python scripts/pipeline.py html [--profile P] [--out DIR] [--jobs N]   execute what changed, build HTML
+    python scripts/pipeline.py pdf [--profile P] [--out DIR] [--jobs N]    execute what changed, build the PDF book
+    python scripts/pipeline.py slides [--profile P] [--out DIR] [--jobs N] execute what changed, build the slides
     python scripts/pipeline.py execute [--profile P] [--jobs N] [PAGE ...]  only fill the execution cache
     python scripts/pipeline.py seeds [--seeds 0-3] [PAGE ...]               run pages at several seeds (smoke)
     python scripts/pipeline.py mutants [PAGE ...]                          run the declared mutants (smoke)
@@ -455,15 +457,16 @@ class Tee(io.TextIOBase):
 
 
 def sphinx_build(out: Path, builder: str, overrides: dict, jobs: int | None = None,
-                 root: Path = ROOT) -> tuple[int, list[str]]:
-    """Run Jupyter Book's Sphinx build of the book; return (status, warning lines)."""
+                 root: Path = ROOT, outdir: Path | None = None) -> tuple[int, list[str]]:
+    """Run Jupyter Book's Sphinx build of the book (into ``outdir``, default ``out/<builder>``);
+    return (status, warning lines)."""
     from jupyter_book.sphinx import build_sphinx
 
     overrides = {"external_toc_path": (root / "_toc.yml").as_posix(), "latex_individualpages": False,
                  "nitpicky": True, **overrides}
     tee = Tee(sys.stderr)
     with contextlib.redirect_stderr(tee):
-        status = build_sphinx(root, out / builder if builder != "latex" else out / "latex",
+        status = build_sphinx(root, outdir or out / builder,
                               use_external_toc=True, noconfig=True, path_config=str(root / "_config.yml"),
                               confoverrides=overrides, builder=builder, warningiserror=True,
                               keep_going=True, doctreedir=out / f".doctrees-{builder}", jobs=jobs)
@@ -475,23 +478,32 @@ def sphinx_build(out: Path, builder: str, overrides: dict, jobs: int | None = No
     return int(status or 0), warnings
 
 
-def build_html(profile: str, out: Path, jobs: int, root: Path = ROOT) -> int:
-    start = time.time()
+def prepare_build(profile: str, out: Path, jobs: int, root: Path = ROOT):
+    """Execute what the cache of ``profile`` lacks and write the claims ledger; return
+    (results, failed results, ledger, the Sphinx overrides that read every page from the cache)."""
     os.environ.update(DLT_SCALE=profile, MPLBACKEND=SITE_MPLBACKEND)
     pages = executed_pages(root)
     prune_caches(profile, root)
     results = execute(pages, profile, jobs, root=root)
-    executed = time.time() - start
     failed = [r for r in results if not r["ok"]]
     ledger = write_ledger(pages, results, profile, out / "claims.json", root)
     excluded = list(load_config(root).get("execute", {}).get("exclude_patterns", []))
     overrides = {"nb_execution_cache_path": str(cache_dir(profile, root)),
                  "nb_execution_excludepatterns": excluded + [r["page"] for r in failed],
                  "dlt_profile": profile, "dlt_claims_ledger": str(out / "claims.json")}
+    return results, failed, ledger, overrides
+
+
+def build_html(profile: str, out: Path, jobs: int, root: Path = ROOT) -> int:
+    start = time.time()
+    results, failed, ledger, overrides = prepare_build(profile, out, jobs, root)
+    executed = time.time() - start
+    overrides.update(print_overrides(out))  # links to the PDF and the slides, when they were built
     status, warnings = sphinx_build(out, "html", overrides, root=root)
     html = out / "html"
     if (html / "index.html").exists():
         shutil.copyfile(out / "claims.json", html / "claims.json")
+        publish_print(out)
     report = {"profile": profile, "ok": status == 0 and not failed, "status": status,
               "failed": [{k: v for k, v in r.items() if k != "nb"} for r in failed],
               "warnings": warnings, "executed": sum(not r["cached"] for r in results),
@@ -517,6 +529,265 @@ def build_html(profile: str, out: Path, jobs: int, root: Path = ROOT) -> int:
     else:
         print("FAILED: fix the problems above (`make check NB=...` runs one page under nbval).")
     return 0 if report["ok"] else 1
+
+
+# ---------------------------------------------------------------------------------- PDF and slides
+# `pdf` builds the whole book as one PDF through LaTeX (XeLaTeX from Debian's TeX; _ext/book_pdf.py
+# shapes the LaTeX), `slides` one reveal.js deck per lecture (_ext/slides.py). Both read every page
+# from the execution cache of the profile, exactly like the site. A site built after them links to
+# them (the download button of every page) and carries copies: <out>/html/<PDF_NAME>, <out>/html/slides/.
+def pdf_name(root: Path = ROOT) -> str:
+    """The PDF's file name: the LaTeX target of _config.yml (latex.latex_documents.targetname)."""
+    target = (load_config(root).get("latex") or {}).get("latex_documents", {}).get("targetname") or "book.tex"
+    return Path(target).with_suffix(".pdf").name
+
+
+PDF_NAME = pdf_name()
+TEX_PACKAGES = ("texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended texlive-xetex "
+                "fonts-freefont-otf latexmk xindy")
+INSTALL_TEX = f"sudo apt-get install --no-install-recommends {TEX_PACKAGES}"
+# LaTeX packages and fonts of the slim set that the book's LaTeX loads (checked before a build)
+TEX_FILES = ("fncychap.sty", "unicode-math.sty", "ucharclasses.sty", "pgfplots.sty", "polyglossia.sty",
+             "latinmodern-math.otf")
+
+
+def missing_tex() -> list[str]:
+    """What the PDF build needs from the system and does not find."""
+    missing = [tool for tool in ("xelatex", "latexmk", "xindy", "kpsewhich") if shutil.which(tool) is None]
+    if missing:
+        return missing
+    found = subprocess.run(["kpsewhich", *TEX_FILES], capture_output=True, text=True).stdout
+    missing = [name for name in TEX_FILES if name not in found]
+    fonts = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True).stdout \
+        if shutil.which("fc-list") else ""
+    return missing + ([] if "FreeSerif" in fonts else ["the FreeSerif font (fonts-freefont-otf)"])
+
+
+# What the LaTeX log says about a PDF that is not right although it was written.
+LOG_PROBLEMS = [
+    (re.compile(r"^Missing character: There is no (.+?) in font ([^!]+)!", re.M),
+     "missing character {0} in font {1}: it prints as nothing"),
+    (re.compile(r"LaTeX Warning: (?:Hyper reference|Reference|Citation) `([^']+)' on page (\d+) undefined"),
+     "undefined reference {0} (page {1}): it prints as ??"),
+]
+# A display formula wider than the text: TeX reports an overfull box "detected at line N", N a
+# line of a display formula in the .tex (a line of a paragraph says "in paragraph at lines ...").
+OVERFULL_DISPLAY = re.compile(r"^Overfull \\hbox \((\d+(?:\.\d+)?)pt too wide\) detected at line (\d+)$", re.M)
+
+
+def tex_page_of_line(tex: Path):
+    """A function from a line of the .tex file to the book page (docname) it comes from."""
+    starts = []
+    for number, line in enumerate(tex.read_text(errors="replace").splitlines(), 1):
+        m = re.search(r"\\label\{\\detokenize\{([^}:]+)::doc\}\}", line)
+        if m:
+            starts.append((number, m.group(1)))
+
+    def page(line: int) -> str:
+        name = "the book's front matter"
+        for number, doc in starts:
+            if number > line:
+                break
+            name = doc
+        return name
+    return page
+
+
+def latex_log_problems(tex: Path) -> list[str]:
+    """Problems of a finished LaTeX run, from its log: missing glyphs, undefined references and
+    display formulas that run into the margin (more than 1pt), each with the page it comes from."""
+    log = tex.with_suffix(".log")
+    text = log.read_text(errors="replace") if log.exists() else ""
+    problems = []
+    for pattern, message in LOG_PROBLEMS:
+        for m in pattern.finditer(text):
+            problems.append(message.format(*m.groups()))
+    page = tex_page_of_line(tex)
+    source = tex.read_text(errors="replace")
+    lines = source.splitlines()
+    for m in OVERFULL_DISPLAY.finditer(text):
+        width, line = float(m.group(1)), int(m.group(2))
+        if width > 1 and in_display_math(lines, line):
+            problems.append(f"{page(line)}: a display formula is {width:g}pt wider than the text "
+                            f"({tex.name}, line {line}): break it into lines (aligned, split) or shorten it")
+    # citations are \hyperlink{cite.<key>} to a \bibitem{<key>}, which LaTeX does not check
+    keys = set(re.findall(r"\\bibitem\[[^\]]*\]\{([^}]*)\}", source))
+    for key in sorted(set(re.findall(r"\\hyperlink\{cite\.([^}]*)\}", source)) - keys):
+        problems.append(f"{key.partition(':')[0]}: a citation links to {key}, which is not in the bibliography")
+    return sorted(set(problems), key=problems.index)
+
+
+def in_display_math(lines: list[str], line: int) -> bool:
+    """Whether line ``line`` (1-based) of a .tex file ends or lies in a display formula."""
+    for i in range(min(line, len(lines)) - 1, max(-1, line - 41), -1):
+        if re.search(r"\\begin\{(equation|align|gather|multline|displaymath)\*?\}", lines[i]):
+            return True
+        if i != line - 1 and re.search(r"\\end\{(equation|align|gather|multline|displaymath)\*?\}", lines[i]):
+            return False
+    return False
+
+
+def latex_error(tex: Path) -> str:
+    """The first error of a failed LaTeX run, where it is, and what it says."""
+    log = tex.with_suffix(".log")
+    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+    for i, line in enumerate(lines):
+        m = re.match(r"^(?:\./)?(.+?\.tex):(\d+): (.*)$", line) or re.match(r"^! (.*)$", line)
+        if not m:
+            continue
+        # TeX shows where it stopped as two lines: "l.<line> <text read so far>" and what follows
+        at = next((j for j in range(i + 1, min(i + 12, len(lines))) if re.match(r"l\.\d+ ", lines[j])), None)
+        context = " ".join(x.strip() for x in lines[at:at + 2])[:300] if at is not None else ""
+        message = m.group(len(m.groups()))
+        if "Undefined control sequence" in message:
+            message += (" (a TeX macro that the book does not define: shared macros belong in "
+                        "mathjax3_config.tex.macros of _config.yml, which the PDF reads too)")
+        if len(m.groups()) == 3:
+            where = f"{tex.parent.name}/{m.group(1)}, line {m.group(2)} ({tex_page_of_line(tex)(int(m.group(2)))})"
+            return f"{where}: {message}\n      {context}"
+        return f"{message}\n      {context}"
+    return f"no error found in {log}; see {tex.parent / 'latexmk.out'}"
+
+
+def run_latex(tex: Path) -> tuple[bool, int | None, str]:
+    """latexmk with XeLaTeX in the folder of ``tex``; return (ok, pages, output of latexmk)."""
+    cmd = ["latexmk", "-pdfxe", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", tex.name]
+    env = dict(os.environ, LATEXOPTS="", XINDYOPTS=os.environ.get("XINDYOPTS", ""))
+    proc = subprocess.run(cmd, cwd=tex.parent, env=env, capture_output=True, text=True)
+    (tex.parent / "latexmk.out").write_text(proc.stdout + proc.stderr)
+    log = tex.with_suffix(".log")
+    m = re.search(r"Output written on \S+ \((\d+) pages?", log.read_text(errors="replace")) if log.exists() else None
+    return proc.returncode == 0 and tex.with_suffix(".pdf").exists(), int(m.group(1)) if m else None, proc.stdout
+
+
+def print_overrides(out: Path) -> dict:
+    """Settings that make the site in ``out`` link to the PDF and the slides, when they are there
+    (_ext/book_pdf.py and _ext/slides.py add the links)."""
+    overrides = {}
+    if (out / "pdf" / PDF_NAME).exists():
+        overrides["dlt_pdf"] = PDF_NAME
+    if (out / "slides" / "lectures").is_dir():
+        overrides["dlt_slides"] = "slides"
+    return overrides
+
+
+def publish_print(out: Path) -> list[str]:
+    """Copy the PDF and the lecture decks of ``out`` into its site ``out/html`` (if built)."""
+    html, copied = out / "html", []
+    if not (html / "index.html").exists():
+        return copied
+    pdf = out / "pdf" / PDF_NAME
+    if pdf.exists():
+        shutil.copyfile(pdf, html / PDF_NAME)
+        copied.append(PDF_NAME)
+    slides = out / "slides"
+    if (slides / "lectures").is_dir():
+        shutil.rmtree(html / "slides", ignore_errors=True)
+        shutil.copytree(slides / "lectures", html / "slides" / "lectures")
+        for folder in ("_static", "_images"):
+            if (slides / folder).is_dir():
+                shutil.copytree(slides / folder, html / "slides" / folder, symlinks=False)
+        copied.append("slides/")
+    return copied
+
+
+def plain(line: str) -> str:
+    """A line of Sphinx's output without its terminal colours."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", line).strip()
+
+
+def _relative(path: Path, root: Path = ROOT) -> Path:
+    return path.relative_to(root) if path.is_relative_to(root) else path
+
+
+def build_pdf(profile: str, out: Path, jobs: int, root: Path = ROOT, site: bool = True) -> int:
+    """The book as one PDF: execute what the cache lacks, LaTeX from Sphinx, XeLaTeX via latexmk;
+    with ``site``, a copy goes into the site in ``out/html`` if there is one."""
+    start = time.time()
+    missing = missing_tex()
+    if missing:
+        print(f"error: the PDF is typeset with TeX, and {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} "
+              f"missing. Install Debian's TeX (about 120 MB to download):\n    {INSTALL_TEX}\n"
+              "(.ci/run does this when it runs as root)", file=sys.stderr)
+        return 2
+    results, failed, ledger, overrides = prepare_build(profile, out, jobs, root)
+    latex = out / "latex"
+    shutil.rmtree(latex, ignore_errors=True)  # a stale .tex or .aux of another book must not be reused
+    status, warnings = sphinx_build(out, "latex", overrides, root=root)
+    tex = latex / (Path(PDF_NAME).stem + ".tex")
+    problems = [f"the Sphinx build: {plain(w)[:300]}" for w in warnings]
+    ok, pages, seconds_tex = False, None, None
+    if tex.exists():  # typeset even after Sphinx warnings, so that all problems are named at once
+        tex_start = time.time()
+        ok, pages, _ = run_latex(tex)
+        seconds_tex = round(time.time() - tex_start, 1)
+        if ok:
+            problems += latex_log_problems(tex)
+        else:
+            problems.append(f"LaTeX failed: {latex_error(tex)}\n      (log: {_relative(tex.with_suffix('.log'), root)})")
+    else:
+        problems.append(f"the Sphinx build wrote no {_relative(tex, root)} (status {status})")
+    pdf_dir = out / "pdf"
+    pdf_dir.mkdir(parents=True, exist_ok=True)
+    if ok:
+        shutil.copyfile(tex.with_suffix(".pdf"), pdf_dir / PDF_NAME)
+        if site:
+            publish_print(out)
+    report = {"profile": profile, "ok": ok and not problems and not failed, "pdf": str(pdf_dir / PDF_NAME) if ok else None,
+              "pages": pages, "tex": str(tex), "problems": problems,
+              "failed": [{k: v for k, v in r.items() if k != "nb"} for r in failed],
+              "seconds_latex": seconds_tex, "seconds": round(time.time() - start, 1)}
+    (pdf_dir / "report.json").write_text(json.dumps(report, indent=1))
+
+    print(f"\n==== PDF summary ({profile} profile, {report['seconds']:.0f} s, of which TeX {seconds_tex or 0:.0f} s) ====")
+    if failed:
+        print(f"{len(failed)} page(s) failed; the PDF shows them without outputs:")
+        print("\n".join(failure_lines(failed)))
+    for line in problems[:30]:
+        print("  " + line)
+    if len(problems) > 30:
+        print(f"  ... and {len(problems) - 30} more")
+    if report["ok"]:
+        print(f"ok: {_relative(pdf_dir / PDF_NAME, root)}, {pages} pages")
+    else:
+        print(f"FAILED: {len(problems)} problem(s) above" + (f"; the PDF was written all the same: "
+              f"{_relative(pdf_dir / PDF_NAME, root)}" if ok else ""))
+    return 0 if report["ok"] else 1
+
+
+def build_slides(profile: str, out: Path, jobs: int, root: Path = ROOT, site: bool = True) -> int:
+    """One reveal.js deck per lecture, into ``out/slides`` (warnings are errors); with ``site``, the
+    decks are copied into the site in ``out/html`` if there is one."""
+    start = time.time()
+    results, failed, ledger, overrides = prepare_build(profile, out, jobs, root)
+    dest = out / "slides"
+    status, warnings = sphinx_build(out, "revealjs", overrides, root=root, outdir=dest)
+    decks = sorted(p.relative_to(dest).as_posix() for p in (dest / "lectures").glob("*.html"))
+    lectures = sorted(f"lectures/{md.stem}.html" for md in (root / "lectures").glob("*.md")
+                      if f"lectures/{md.stem}" in toc_files(root))
+    missing = [d for d in lectures if d not in decks]
+    ok = status == 0 and not warnings and not failed and not missing
+    if status == 0 and site:
+        publish_print(out)
+    warnings = [plain(w) for w in warnings]
+    report = {"profile": profile, "ok": ok, "status": status, "decks": decks, "missing": missing,
+              "warnings": warnings, "failed": [{k: v for k, v in r.items() if k != "nb"} for r in failed],
+              "seconds": round(time.time() - start, 1)}
+    (out / "slides-report.json").write_text(json.dumps(report, indent=1))
+
+    print(f"\n==== slides summary ({profile} profile, {report['seconds']:.0f} s) ====")
+    if failed:
+        print(f"{len(failed)} page(s) failed; their decks show no outputs:")
+        print("\n".join(failure_lines(failed)))
+    for line in warnings[:20]:
+        print("  " + line.strip()[:300])
+    for deck in missing:
+        print(f"  no deck was written for {deck}")
+    if ok:
+        print(f"ok: {len(decks)} deck(s) in {_relative(dest, root)}/lectures/")
+    else:
+        print("FAILED: fix the problems above")
+    return 0 if ok else 1
 
 
 # ------------------------------------------------------------------------------- seeds and mutants
@@ -659,6 +930,13 @@ def main(argv=None) -> int:
     p.add_argument("--profile", default=None)
     p.add_argument("--out", default="_build")
     p.add_argument("--jobs", type=int, default=jobs_default)
+    for name, what in (("pdf", "build the book as one PDF (XeLaTeX) into OUT/pdf"),
+                       ("slides", "build one reveal.js deck per lecture into OUT/slides")):
+        p = sub.add_parser(name, help=f"execute what the cache lacks, then {what}")
+        p.add_argument("--profile", default=None)
+        p.add_argument("--out", default="_build")
+        p.add_argument("--jobs", type=int, default=jobs_default)
+        p.add_argument("--no-site", action="store_true", help="do not copy the result into OUT/html")
     p = sub.add_parser("execute", help="fill the execution cache")
     p.add_argument("pages", nargs="*")
     p.add_argument("--profile", default=None)
@@ -697,6 +975,10 @@ def main(argv=None) -> int:
     if args.cmd == "html":
         out = Path(args.out)
         return build_html(profile, out if out.is_absolute() else ROOT / out, args.jobs)
+    if args.cmd in ("pdf", "slides"):
+        out = Path(args.out)
+        return (build_pdf if args.cmd == "pdf" else build_slides)(profile, out if out.is_absolute() else ROOT / out,
+                                                                  args.jobs, site=not args.no_site)
     pages = resolve_pages(args.pages) if getattr(args, "pages", None) else None
     if args.cmd == "execute":
         results = execute(pages or executed_pages(), profile, args.jobs)
