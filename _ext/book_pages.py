@@ -14,7 +14,8 @@
 - **Execution statistics.** ``{exec-stats}`` lists every executed page by its title, with the
   profile, the time and the outcome in words.
 - **Proofs.** Each proof gets its own id (sphinx-proof gives every proof of a page id="proof"),
-  a bold "Proof." and an end mark (the mark is drawn by _static/book.css).
+  a bold "Proof." and an end mark (the mark is drawn by _static/book.css). Likewise the bodies of
+  theorems, exercises and solutions, which sphinx-proof and sphinx-exercise give one id each.
 
 Only the HTML builders are changed; the PDF and slides builders see the sources as they are.
 """
@@ -81,6 +82,14 @@ def on_doctree_read(app, doctree):
             if title is not None:
                 title.parent.insert(title.parent.index(title) + 1, link)
             break
+    # sphinx-exercise gives the body of every exercise and solution the same id, and sphinx-proof
+    # that of every theorem and definition: number them
+    seen: dict = {}
+    for node in doctree.findall(nodes.section):
+        if node["ids"] in (["exercise-content"], ["solution-content"], ["proof-content"]):
+            base = node["ids"][0]
+            seen[base] = seen.get(base, 0) + 1
+            node["ids"] = [f"{base}-{seen[base]}"]
     count = 0
     for node in doctree.findall(nodes.admonition):
         if "proof" in node["classes"] and node["ids"] == ["proof"]:

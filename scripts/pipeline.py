@@ -464,13 +464,22 @@ def sphinx_build(out: Path, builder: str, overrides: dict, jobs: int | None = No
 
     overrides = {"external_toc_path": (root / "_toc.yml").as_posix(), "latex_individualpages": False,
                  "nitpicky": True, **overrides}
+    # Sphinx reads a page again when its source or the configuration changed, not when the code of
+    # a local extension did: a changed _ext/ starts from a fresh environment, so that no page keeps
+    # a doctree made by the old extension code.
+    doctrees = out / f".doctrees-{builder}"
+    ext_hash = hashlib.sha256(b"".join(p.read_bytes() for p in sorted((root / "_ext").rglob("*.py")))).hexdigest()
+    stamp = doctrees / ".ext-hash"
+    fresh = not stamp.exists() or stamp.read_text() != ext_hash
     tee = Tee(sys.stderr)
     with contextlib.redirect_stderr(tee):
         status = build_sphinx(root, outdir or out / builder,
                               use_external_toc=True, noconfig=True, path_config=str(root / "_config.yml"),
                               confoverrides=overrides, builder=builder, warningiserror=True,
-                              keep_going=True, doctreedir=out / f".doctrees-{builder}", jobs=jobs)
+                              keep_going=True, doctreedir=doctrees, jobs=jobs, freshenv=fresh)
     tee.flush()
+    if doctrees.is_dir():
+        stamp.write_text(ext_hash)
     if isinstance(status, Exception):
         tee.lines.append(f"ERROR: the build stopped: {type(status).__name__}: {status}")
         status = 1
