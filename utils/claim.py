@@ -92,7 +92,7 @@ def _record(name, kind, what, measured, expected, tolerance, passed, relation):
         glue(name, measured)
     if not passed:
         raise ClaimFailed(f"claim {name} does not hold: {what}: measured {_fmt(measured)}, "
-                          f"expected {relation}")
+                          f"{relation}")
     return measured
 
 
