@@ -102,12 +102,15 @@ def bench(n: int, stages, serial: bool, keep: bool, out: Path) -> dict:
     if "test" in stages:
         smoke = dict(env, DLT_SCALE="smoke")
         rows["test_1_nbval"] = timed([py, "-m", "pytest", "-q", "-n", "auto", "--dist", "loadfile",
-                                      "--ignore=tests/test_site.py", "tests", "lectures", "solutions", "exercises"],
+                                      "--ignore=tests/test_site.py", "--ignore=tests/test_pdf.py",
+                                      "--ignore=tests/test_slides.py", "tests", "lectures", "solutions",
+                                      "exercises"],
                                      copy, smoke, logs / "test1.log")
         rows["test_2_site_build"] = timed([py, "scripts/pipeline.py", "html", "--profile", "smoke", "--out",
                                            "_build/smoke", "--jobs", nproc], copy, smoke, logs / "test2.log")
         rows["test_3_browser"] = timed([py, "-m", "pytest", "-q", "-n", "auto", "--dist", "load",
-                                        "tests/test_site.py"], copy, smoke, logs / "test3.log")
+                                        "tests/test_pdf.py", "tests/test_slides.py", "tests/test_site.py"],
+                                       copy, smoke, logs / "test3.log")
         rows["test_total"] = round(sum(rows[k][0] for k in rows if k.startswith("test_") and k != "test_total"), 1)
         print(f"  test: {rows['test_total']} s", flush=True)
     if "book" in stages:
@@ -129,7 +132,7 @@ def bench(n: int, stages, serial: bool, keep: bool, out: Path) -> dict:
 
 def table(results) -> str:
     keys = [("test_1_nbval", "test: unit+nbval"), ("test_2_site_build", "test: smoke build"),
-            ("test_3_browser", "test: browser"), ("test_total", "make test (no set-up)"),
+            ("test_3_browser", "test: browser, PDF, slides"), ("test_total", "make test (no set-up)"),
             ("book_cold", "make book cold"), ("book_cold_serial", "make book cold, 1 job"),
             ("book_warm", "make book warm")]
     head = "| stage | " + " | ".join(f"N = {r['n']}" for r in results) + " |"
@@ -156,10 +159,18 @@ def main() -> int:
     ap.add_argument("--stages", default="test,book")
     ap.add_argument("--serial", action="store_true", help="also time a cold make book with one job")
     ap.add_argument("--keep", action="store_true", help="keep the temporary copies")
+    ap.add_argument("--report", action="store_true",
+                    help="only print the table of the runs already in _build/bench (no timing)")
     args = ap.parse_args()
     out = ROOT / "_build" / "bench"
     out.mkdir(parents=True, exist_ok=True)
-    results = [bench(n, args.stages.split(","), args.serial, args.keep, out) for n in (args.n or [4, 17, 34])]
+    if args.report:
+        results = sorted((json.loads(f.read_text()) for f in out.glob("bench-*.json")), key=lambda r: r["n"])
+        if args.n:
+            results = [r for r in results if r["n"] in args.n]
+    else:
+        results = [bench(n, args.stages.split(","), args.serial, args.keep, out)
+                   for n in (args.n or [4, 17, 34])]
     text = table(results)
     (out / "table.md").write_text(text + "\n")
     print(text)
