@@ -145,7 +145,7 @@ def table(results) -> str:
             v = r.get(key)
             if v is None:
                 cells.append("")
-            elif isinstance(v, list):
+            elif isinstance(v, (list, tuple)):
                 cells.append(f"{v[0]:.0f} s" + ("" if v[1] == 0 else " (failed)"))
             else:
                 cells.append(f"{v:.0f} s")
