@@ -4,8 +4,9 @@
     python scripts/bench.py --n 4 --n 17 --n 34 [--stages test,book] [--keep]
 
 For each N, a temporary copy of the book is grown to N lectures by replicating the existing ones
-(each copy with its solutions and exercises page, its labels renamed so that the book stays valid,
-and listed in `_toc.yml` and a part page). The copy shares this checkout's `.venv` and
+into the next free lectures of pages/plan.yml (each copy with its solutions and exercises page and
+its mutants, its labels and claim names renamed so that the book stays valid, listed in
+`_toc.yml`). The copy shares this checkout's `.venv` and
 `node_modules`, so set-up is not part of these times (`bash .ci/run` on a clean clone measures it).
 Each stage is then timed on its own:
 
@@ -38,44 +39,63 @@ IGNORE = shutil.ignore_patterns(".git", ".venv", "_build", "node_modules", "__py
                                 "*.egg-info")
 
 
+CLAIM_CALL = re.compile(r"\butils\.claim\.\w+\(\s*[\"']([^\"']+)[\"']")
+# the first character of a replica's claim names: digits, then capitals; originals start with a
+# lower-case letter, so the names stay unique in the book and keep their length (code lines fit)
+CODES = "123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
 def replicate(copy: Path, n: int) -> list[str]:
-    """Grow the book in ``copy`` to ``n`` lectures; return the stems of all lectures."""
+    """Grow the book in ``copy`` to ``n`` lectures; return the stems of all lectures.
+
+    Each replica takes the next free lecture of pages/plan.yml (its number, slug and title) and
+    the content of an existing lecture, with its solutions and exercises page and its mutants.
+    Its labels get a suffix and its claim names a first character of their own, so that the book
+    stays valid: the replicas pass the same structure tests, build and browser tests."""
     originals = sorted(p.stem for p in (copy / "lectures").glob("*.md"))
-    used = {int(s[:2]) for s in originals}
-    free = (k for k in range(1, 100) if k not in used)
-    stems = list(originals)
+    plan = yaml.safe_load((copy / "pages" / "plan.yml").read_text())
+    slots = [(i, lec) for i, part in enumerate(plan["parts"]) for lec in part["lectures"]
+             if f"{lec['n']:02d}_{lec['slug']}" not in originals]
     toc = yaml.safe_load((copy / "_toc.yml").read_text())
-    chapters = toc["parts"][0]["chapters"]
-    part_page = copy / "pages" / "part1_optimisation.md"
-    links = []
+    stems = list(originals)
     k = 0
     while len(stems) < n:
+        part, lec = slots[k]
         k += 1
         src = originals[(k - 1) % len(originals)]
-        new = f"{next(free):02d}_{src[3:]}_r{k}"
+        new = f"{lec['n']:02d}_{lec['slug']}"
         suffix = f"-r{k}"
+        names = {m for folder in ("lectures", "solutions")
+                 for m in CLAIM_CALL.findall((copy / folder / f"{src}.md").read_text())}
+
+        def rename_claims(text: str) -> str:
+            for name in names:
+                text = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", CODES[k - 1] + name[1:], text)
+            return text
+
         for folder in ("lectures", "solutions"):
             text = (copy / folder / f"{src}.md").read_text()
-            labels = book.defined_labels([text])
-            text = book.rename_labels(text, labels, suffix)
-            text = re.sub(r"(\bclaim\.\w+\(\s*[\"'])([\w-]+)", rf"\1\2{suffix}", text)  # claim names are unique too
-            text = text.replace(src, new)
+            text = book.rename_labels(text, book.defined_labels([text]), suffix)
+            text = rename_claims(text).replace(src, new)
+            head = "# Solutions: " if folder == "solutions" else "# "
+            text = re.sub(rf"^{re.escape(head)}.*$", head + lec["title"], text, count=1, flags=re.M)
             (copy / folder / f"{new}.md").write_text(text)
         mutants = copy / "lectures" / f"{src}.mutants.yml"
         if mutants.exists():
-            (copy / "lectures" / f"{new}.mutants.yml").write_text(mutants.read_text().replace(src, new))
-        chapters.append({"file": f"lectures/{new}",
-                         "sections": [{"file": f"exercises/{new}"}, {"file": f"solutions/{new}"}]})
-        links.append(f"- {{doc}}`Copy {k} of {src} <../lectures/{new}>`")
+            (copy / "lectures" / f"{new}.mutants.yml").write_text(rename_claims(mutants.read_text()).replace(src, new))
+        chapters = toc["parts"][part]["chapters"]
+        entry = {"file": f"lectures/{new}", "sections": [{"file": f"exercises/{new}", "title": "Exercises"},
+                                                        {"file": f"solutions/{new}", "title": "Solutions"}]}
+        after = [j for j, c in enumerate(chapters)
+                 if c["file"].startswith("lectures/") and int(c["file"][9:11]) < lec["n"]]
+        chapters.insert((after[-1] + 1) if after else 1, entry)
         stems.append(new)
     (copy / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))
-    if links:
-        part_page.write_text(part_page.read_text() + "\n\n## Replicas (benchmark)\n\n" + "\n".join(links) + "\n")
     env = dict(os.environ, PYTHONPATH=str(copy))
     py = str(ROOT / ".venv" / "bin" / "python")
     subprocess.run([py, "scripts/book.py", "exercises"], cwd=copy, env=env, check=True, capture_output=True)
     subprocess.run([py, "scripts/book.py", "sync"], cwd=copy, env=env, check=True, capture_output=True)
-    return stems
+    return sorted(stems)
 
 
 def timed(cmd, cwd, env, log):
