@@ -64,6 +64,11 @@ PREAMBLE = r"""
     \ifdim0.8\wd\dltmathbox>\dltmathwidth\usebox\dltmathbox
     \else\resizebox{\dltmathwidth}{!}{\usebox\dltmathbox}\fi
   \else\usebox\dltmathbox\fi}
+%% the whole book passes 1000 pages: room for four-digit page numbers in the contents
+\makeatletter
+\renewcommand{\@pnumwidth}{2.2em}
+\renewcommand{\@tocrmarg}{3.2em}
+\makeatother
 %% the TeX macros of the site, from mathjax3_config in _config.yml
 """
 

@@ -614,9 +614,15 @@ def latex_log_problems(tex: Path) -> list[str]:
     page = tex_page_of_line(tex)
     source = tex.read_text(errors="replace")
     lines = source.splitlines()
+    # while the contents (.toc, .lof, .lot) are read, "line" counts lines of those files
+    aux = [(m.start(), text.find(f"`{m.group(1)}'", m.end()) % (len(text) + 1))
+           for m in re.finditer(r"\(\./([^\s()]+\.(?:toc|lof|lot))\b", text)]
     for m in OVERFULL_DISPLAY.finditer(text):
         width, line = float(m.group(1)), int(m.group(2))
-        if width > 1 and in_display_math(lines, line):
+        if width > 1 and any(a <= m.start() < b for a, b in aux):
+            problems.append(f"the table of contents: an entry is {width:g}pt wider than the text "
+                            f"(line {line} of the contents file)")
+        elif width > 1 and in_display_math(lines, line):
             problems.append(f"{page(line)}: a display formula is {width:g}pt wider than the text "
                             f"({tex.name}, line {line}): break it into lines (aligned, split) or shorten it")
     # citations are \hyperlink{cite.<key>} to a \bibitem{<key>}, which LaTeX does not check

@@ -154,3 +154,26 @@ def test_build_report_names_failures(book, capsys):
     out = "\n".join(pipeline.failure_lines(results))
     assert "code cell 2 (line" in out and "y = 2" in out and "AssertionError" in out
     json.dumps([{k: v for k, v in r.items() if k != "nb"} for r in results])  # the report is JSON
+
+
+def test_latex_log_tells_contents_from_formulas(tmp_path):
+    """An overfull box met while the contents file is read (four-digit page numbers in a book of
+    over 1000 pages) is reported as the contents, not as the formula at the same line of the
+    .tex; an overfull display formula is still reported with its page."""
+    body = ["\\chapter{One}\\label{lectures/01_x:doc}", "text"] * 5 + [
+        "\\begin{equation*}", "\\dltdisplay{0pt}{a+b}", "\\end{equation*}"]
+    tex = tmp_path / "book.tex"
+    tex.write_text("\n".join(body) + "\n")
+    (tmp_path / "book.log").write_text(textwrap.dedent("""\
+        (./book.toc
+        Overfull \\hbox (4.49997pt too wide) detected at line 12
+         []\\TU/FreeSerif(0)/m/n/10 1000
+        )
+        \\openout7 = `book.toc'.
+
+        Overfull \\hbox (6.5pt too wide) detected at line 12
+        """))
+    problems = pipeline.latex_log_problems(tex)
+    assert any(p.startswith("the table of contents: an entry is 4.49997pt wider") for p in problems), problems
+    formula = [p for p in problems if "display formula" in p]
+    assert len(formula) == 1 and "6.5pt" in formula[0], problems
