@@ -18,10 +18,11 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from dlt_support import build_once
 
 ROOT = Path(__file__).resolve().parents[1]
 # the build to check: `make test`'s smoke build, or another one named by DLT_PRINT_OUT (e.g. _build
@@ -50,18 +51,8 @@ def _needs_tex():
 
 
 def _build():
-    """Build the PDF unless this run already did (under a lock, should two processes ask)."""
-    import fcntl
-
-    OUT.mkdir(parents=True, exist_ok=True)
-    with open(OUT / ".pdf.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not REPORT.exists():
-            env = dict(os.environ, DLT_SCALE="smoke", PYTHONPATH=str(ROOT))
-            subprocess.run([sys.executable, str(ROOT / "scripts" / "pipeline.py"), "pdf", "--profile", "smoke",
-                            "--out", str(OUT), "--jobs", str(os.cpu_count() or 1), "--no-site"],
-                           cwd=ROOT, env=env, timeout=3600)
-    return json.loads(REPORT.read_text()) if REPORT.exists() else None
+    """Build the PDF unless this run already did."""
+    return build_once("pdf", OUT, REPORT, "--jobs", str(os.cpu_count() or 1), "--no-site")
 
 
 def _title(md):

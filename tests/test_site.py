@@ -23,15 +23,10 @@ are missing.
 """
 import base64
 import functools
-import http.server
 import json
 import os
 import re
 import shutil
-import subprocess
-import sys
-import tempfile
-import threading
 import time
 import urllib.parse
 from html.parser import HTMLParser
@@ -40,19 +35,15 @@ from pathlib import Path
 import pytest
 import yaml
 
+from dlt_support import CHROMEDRIVER, CHROMIUM, INSTALL_BROWSER, build_once, chromium, serve
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "_build" / "smoke"
 SITE = OUT / "html"
 REPORT = OUT / "report.json"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
-# Debian's packages `chromium` and `chromium-driver`; another Chromium and its matching driver can
-# be named with DLT_CHROMIUM and DLT_CHROMEDRIVER.
-CHROMIUM = Path(os.environ.get("DLT_CHROMIUM", "/usr/bin/chromium"))
-CHROMEDRIVER = Path(os.environ.get("DLT_CHROMEDRIVER", "/usr/bin/chromedriver"))
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 MATHJAX = "_static/mathjax/tex-mml-chtml.js"   # mathjax_path in _config.yml, inside _static/
-INSTALL_BROWSER = ("install Debian's headless browser and its driver with "
-                   "`sudo apt-get install chromium chromium-driver` (.ci/run does this when run as root)")
 
 # --------------------------------------------------------------------------------------------------
 # The built site, as files
@@ -70,17 +61,8 @@ AXE_EXCLUDED: dict = {}
 
 
 def _build_site():
-    """Build the smoke site unless `make test` already did (one xdist worker builds, others wait)."""
-    import fcntl
-
-    OUT.mkdir(parents=True, exist_ok=True)
-    with open(OUT / ".build.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not REPORT.exists():
-            env = dict(os.environ, DLT_SCALE="smoke", PYTHONPATH=str(ROOT))
-            subprocess.run([sys.executable, str(ROOT / "scripts" / "pipeline.py"), "html", "--profile", "smoke",
-                            "--out", str(OUT)], cwd=ROOT, env=env, timeout=3600)
-    return json.loads(REPORT.read_text()) if REPORT.exists() else None
+    """Build the smoke site unless `make test` already did."""
+    return build_once("html", OUT, REPORT)
 
 
 def test_smoke_build_is_clean():
@@ -99,7 +81,7 @@ def test_smoke_build_is_clean():
 
 @pytest.fixture(scope="module")
 def site():
-    report = _build_site()
+    _build_site()
     if not (SITE / "index.html").exists():
         pytest.skip(f"no built site in {SITE.relative_to(ROOT)}: see test_smoke_build_is_clean")
     # A build that failed on a warning or a notebook still wrote the site: check it all the same.
@@ -169,20 +151,10 @@ def test_site_loads_nothing_from_the_network(site):
 # The built site, in a browser without a network
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def server(site):
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(timeout=10)
+    with serve(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -227,27 +199,13 @@ def browser(server, report):
     if missing:
         pytest.skip(f"no headless browser ({', '.join(missing)} not found): {INSTALL_BROWSER}")
     try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
+        import selenium  # noqa: F401
     except ImportError:
         pytest.skip("selenium is not installed: run `make venv` (it is pinned in requirements.txt)")
-    profile = tempfile.mkdtemp(prefix="dlt-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={profile}", "--window-size=1280,1000", "--hide-scrollbars",
-                 # no network: every host name but the local server's fails to resolve
-                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    # The driver is given explicitly, so selenium neither looks for nor downloads one.
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
-    driver.set_page_load_timeout(60)
-    driver.set_script_timeout(60)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    with chromium(1280, 1000) as driver:
+        driver.set_page_load_timeout(60)
+        driver.set_script_timeout(60)
+        yield driver
 
 
 @functools.lru_cache(1)

@@ -16,21 +16,17 @@ Needs Debian's `chromium` and `chromium-driver` (like tests/test_site.py); skips
 """
 import base64
 import contextlib
-import functools
-import http.server
 import importlib.util
 import json
 import os
 import re
 import shutil
-import subprocess
-import sys
-import tempfile
-import threading
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+
+from dlt_support import CHROMEDRIVER, CHROMIUM, INSTALL_BROWSER, build_once, chromium, serve
 
 ROOT = Path(__file__).resolve().parents[1]
 # the build to check: `make test`'s smoke build, or another one named by DLT_PRINT_OUT (e.g. _build
@@ -40,10 +36,6 @@ DECKS = OUT / "slides"
 REPORT = OUT / "slides-report.json"
 SITE = OUT / "html"
 SHOTS = ROOT / "_build" / "slides-screenshots"
-CHROMIUM = Path(os.environ.get("DLT_CHROMIUM", "/usr/bin/chromium"))
-CHROMEDRIVER = Path(os.environ.get("DLT_CHROMEDRIVER", "/usr/bin/chromedriver"))
-INSTALL_BROWSER = ("install Debian's headless browser and its driver with "
-                   "`sudo apt-get install chromium chromium-driver` (.ci/run does this when run as root)")
 LECTURES = sorted((ROOT / "lectures").glob("*.md"))
 
 
@@ -58,62 +50,19 @@ MIN_SCALE = _slides_module().MIN_SCALE
 
 
 def _build():
-    """Build the decks unless this run already did (under a lock, should two processes ask)."""
-    import fcntl
-
-    OUT.mkdir(parents=True, exist_ok=True)
-    with open(OUT / ".slides.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not REPORT.exists():
-            env = dict(os.environ, DLT_SCALE="smoke", PYTHONPATH=str(ROOT))
-            subprocess.run([sys.executable, str(ROOT / "scripts" / "pipeline.py"), "slides", "--profile", "smoke",
-                            "--out", str(OUT), "--jobs", str(os.cpu_count() or 1), "--no-site"],
-                           cwd=ROOT, env=env, timeout=3600)
-    return json.loads(REPORT.read_text()) if REPORT.exists() else None
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@contextlib.contextmanager
-def _serve(directory):
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(directory)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    """Build the decks unless this run already did."""
+    return build_once("slides", OUT, REPORT, "--jobs", str(os.cpu_count() or 1), "--no-site")
 
 
 @contextlib.contextmanager
 def _chromium():
-    """Headless Chromium that reaches nothing but the local server, showing a 1280 x 720 slide."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="dlt-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={profile}", "--window-size=1280,720", "--hide-scrollbars",
-                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
-    try:
+    """Headless Chromium showing a 1280 x 720 slide."""
+    with chromium(1280, 720) as driver:
         driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                                {"width": 1280, "height": 720, "deviceScaleFactor": 1, "mobile": False})
         driver.set_page_load_timeout(60)
         driver.set_script_timeout(90)
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 WAIT_DECK = """
@@ -281,7 +230,7 @@ def test_slides():
     shutil.rmtree(SHOTS, ignore_errors=True)
     SHOTS.mkdir(parents=True)
     summary = {}
-    with _serve(DECKS) as server, _chromium() as browser:
+    with serve(DECKS) as server, _chromium() as browser:
         for md in LECTURES:
             found, facts = _deck_problems(browser, server, md)
             problems += [f"lectures/{md.stem}: {p}" for p in found]
