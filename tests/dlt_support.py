@@ -6,6 +6,7 @@ import contextlib
 import fcntl
 import functools
 import http.server
+import importlib.util
 import json
 import os
 import shutil
@@ -22,6 +23,15 @@ CHROMIUM = Path(os.environ.get("DLT_CHROMIUM", "/usr/bin/chromium"))
 CHROMEDRIVER = Path(os.environ.get("DLT_CHROMEDRIVER", "/usr/bin/chromedriver"))
 INSTALL_BROWSER = ("install Debian's headless browser and its driver with "
                    "`sudo apt-get install chromium chromium-driver` (.ci/run does this when run as root)")
+
+
+def load(path: str, name: str):
+    """The module in ``path`` (relative to the repository), imported under ``name``: the build's
+    scripts and extensions are not a package."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def build_once(command: str, out: Path, report: Path, *args: str):

@@ -12,7 +12,6 @@ and a summary go to _build/pdf-screenshots/.
 Needs Debian's TeX and poppler-utils (`pdftotext`, `pdftoppm`); skips, naming the apt-get line,
 without them.
 """
-import importlib.util
 import json
 import os
 import re
@@ -22,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from dlt_support import build_once
+from dlt_support import build_once, load
 
 ROOT = Path(__file__).resolve().parents[1]
 # the build to check: `make test`'s smoke build, or another one named by DLT_PRINT_OUT (e.g. _build
@@ -32,14 +31,7 @@ SHOTS = ROOT / "_build" / "pdf-screenshots"
 LECTURES = sorted((ROOT / "lectures").glob("*.md"))
 
 
-def _pipeline():
-    spec = importlib.util.spec_from_file_location("dlt_pipeline", ROOT / "scripts" / "pipeline.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-PIPELINE = _pipeline()
+PIPELINE = load("scripts/pipeline.py", "dlt_pipeline")
 REPORT = OUT / "pdf" / "report.json"
 
 
@@ -146,9 +138,7 @@ def test_pdf_book():
 def test_latex_macros_are_the_sites():
     """Every TeX macro of the site (mathjax3_config in _config.yml) has its LaTeX definition, made
     from that one list, with the same number of arguments (no TeX needed)."""
-    spec = importlib.util.spec_from_file_location("dlt_book_pdf", ROOT / "_ext" / "book_pdf.py")
-    book_pdf = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(book_pdf)
+    book_pdf = load("_ext/book_pdf.py", "dlt_book_pdf")
     macros = PIPELINE.load_config()["sphinx"]["config"]["mathjax3_config"]["tex"]["macros"]
     defined = dict(re.findall(r"\\DeclareRobustCommand\{\\(\w+)\}(\[\d\])?", book_pdf.latex_macros(macros)))
     assert set(defined) == set(macros), f"macros without a LaTeX definition: {sorted(set(macros) - set(defined))}"

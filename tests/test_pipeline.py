@@ -5,7 +5,6 @@ The integration tests run a tiny book in a temporary folder: a page whose only c
 profile and a value from its own `utils` package, so a stale output would be visible in the
 cached notebook.
 """
-import importlib.util
 import json
 import textwrap
 from pathlib import Path
@@ -13,10 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from dlt_support import load
+
 ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location("dlt_pipeline", ROOT / "scripts" / "pipeline.py")
-pipeline = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(pipeline)
+pipeline = load("scripts/pipeline.py", "dlt_pipeline")
 
 HEADER = textwrap.dedent("""\
     ---

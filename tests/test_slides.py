@@ -16,7 +16,6 @@ Needs Debian's `chromium` and `chromium-driver` (like tests/test_site.py); skips
 """
 import base64
 import contextlib
-import importlib.util
 import json
 import os
 import re
@@ -26,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from dlt_support import CHROMEDRIVER, CHROMIUM, INSTALL_BROWSER, build_once, chromium, serve
+from dlt_support import CHROMEDRIVER, CHROMIUM, INSTALL_BROWSER, build_once, chromium, load, serve
 
 ROOT = Path(__file__).resolve().parents[1]
 # the build to check: `make test`'s smoke build, or another one named by DLT_PRINT_OUT (e.g. _build
@@ -39,14 +38,7 @@ SHOTS = ROOT / "_build" / "slides-screenshots"
 LECTURES = sorted((ROOT / "lectures").glob("*.md"))
 
 
-def _slides_module():
-    spec = importlib.util.spec_from_file_location("dlt_slides", ROOT / "_ext" / "slides.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-MIN_SCALE = _slides_module().MIN_SCALE
+MIN_SCALE = load("_ext/slides.py", "dlt_slides").MIN_SCALE
 
 
 def _build():

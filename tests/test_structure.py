@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from dlt_support import load
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 import book  # noqa: E402
@@ -177,11 +179,7 @@ def test_every_cited_key_is_in_references_bib():
 
 
 # ---------------------------------------------------------------------------------- claims, mutants
-import importlib.util  # noqa: E402
-
-_spec = importlib.util.spec_from_file_location("dlt_pipeline", ROOT / "scripts" / "pipeline.py")
-pipeline = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(pipeline)
+pipeline = load("scripts/pipeline.py", "dlt_pipeline")
 CLAIM_CALL = re.compile(r"\butils\.claim\.(close|at_most|at_least|within|ordered|holds)\(\s*[\"']([^\"']+)[\"']")
 
 
