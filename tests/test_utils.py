@@ -344,6 +344,10 @@ def test_claim_close_passes_and_fails_with_message(capsys):
         claim.close("t-nan", float("nan"), 1.0, tol=1.0, what="nan never passes")
     with pytest.raises(claim.ClaimFailed):
         claim.close("t-arr", [1.0, 1.2], [1.0, 1.0], tol=0.1, what="elementwise")
+    # relative and elementwise: each entry's tolerance scales with its own expected value
+    claim.close("t-arr-rel", [1.05, 95.0], [1.0, 100.0], tol=0.06, rel=True, what="relative")
+    with pytest.raises(claim.ClaimFailed):
+        claim.close("t-arr-rel2", [1.05, 90.0], [1.0, 100.0], tol=0.06, rel=True, what="relative")
     with pytest.raises(ValueError, match="name"):
         claim.close("has space", 1, 1, tol=0, what="x")
 

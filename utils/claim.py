@@ -132,7 +132,6 @@ def close(name: str, measured, expected, tol: float, *, what: str, rel: bool = F
     m, e = _num(measured), _num(expected)
     if tol < 0:
         raise ValueError(f"claim {name}: the tolerance must be >= 0, got {tol}")
-    scale = abs(e) if rel else 1.0
     if isinstance(m, list) or isinstance(e, list):
         m_arr, e_arr = np.asarray(m, float), np.asarray(e, float)
         if m_arr.shape != e_arr.shape and e_arr.size != 1:
@@ -143,6 +142,7 @@ def close(name: str, measured, expected, tol: float, *, what: str, rel: bool = F
         relation = (f"expected {_fmt(e)} ± {_fmt(tol)}{' (relative)' if rel else ''} "
                     f"elementwise; largest deviation {_fmt(float(np.max(dev)))}")
     else:
+        scale = abs(e) if rel else 1.0
         passed = math.isfinite(m) and abs(m - e) <= tol * scale
         relation = f"expected {_fmt(e)} ± {_fmt(tol * scale)}" + (f" ({_fmt(tol)} relative)" if rel else "")
     return _record(name, "close", what, m, e, tol, passed, relation)
