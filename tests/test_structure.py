@@ -214,3 +214,16 @@ def test_lecture_runtime_line_is_generated(stem):
     text = (ROOT / "lectures" / f"{stem}.md").read_text()
     assert "```{runtime}" in text, f"lectures/{stem}.md: put the generated runtime line ```{{runtime}}``` in its header"
     assert "**Runtime:**" not in text, f"lectures/{stem}.md types its runtimes; use ```{{runtime}}``` instead"
+
+
+DIRECTIVE_TITLE_ROLE = re.compile(r"^(`{3,}|:{3,})\{[\w:-]+\}[^\n`]*\{[\w:-]+\}`", re.M)
+
+
+@pytest.mark.parametrize("path", [p for d in ("lectures", "solutions") for p in sorted((ROOT / d).glob("*.md"))],
+                         ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_directive_titles_hold_no_roles(path):
+    """A role such as {cite}`key` in a directive's title line puts backticks into the fence's info
+    string: the fence then never opens, the block's label is lost and the source prints as code."""
+    bad = [m.group(0)[:70] for m in DIRECTIVE_TITLE_ROLE.finditer(path.read_text())]
+    assert not bad, (f"{path.parent.name}/{path.name}: a role in a directive's title line breaks the block; "
+                     f"move it into the body (docs/AUTHORING.md): {bad}")
