@@ -373,3 +373,18 @@ def test_claim_bounds_interval_ordering_and_holds():
     claim.holds("t-h", True, what="a fact", measured=0)
     with pytest.raises(claim.ClaimFailed):
         claim.holds("t-h2", False, what="a fact")
+
+
+def test_setup_silences_torchs_jit_script_deprecation_only():
+    """torch.func and torchdiffeq trigger torch's own torch.jit.script FutureWarning; setup hides
+    that one warning (it would print a line wider than the column) and no other."""
+    import warnings
+
+    import utils
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        utils.setup("smoke", 0, quiet=True)
+        warnings.warn("`torch.jit.script` is deprecated. Please switch to `torch.compile`.", FutureWarning)
+        warnings.warn("another deprecation", FutureWarning)
+    assert [str(w.message) for w in caught] == ["another deprecation"]

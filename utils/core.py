@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import random
 import sys
+import warnings
 
 import numpy as np
 
@@ -126,6 +127,10 @@ def setup(scale: str | None = None, seed: int = 0, device_kind: str | None = Non
     else:
         profile()  # validate DLT_SCALE early, with a clear message
     seed_everything(seed)
+    # torch.func's Hessians and torchdiffeq compile helpers with torch.jit.script, which torch
+    # flags as deprecated at every call: a warning about torch, not the page, printed as one
+    # line far wider than the column
+    warnings.filterwarnings("ignore", message=r".*torch\.jit\.script.*", category=FutureWarning)
     dev = device(device_kind)
     from . import plot
 
