@@ -227,3 +227,59 @@ def test_directive_titles_hold_no_roles(path):
     bad = [m.group(0)[:70] for m in DIRECTIVE_TITLE_ROLE.finditer(path.read_text())]
     assert not bad, (f"{path.parent.name}/{path.name}: a role in a directive's title line breaks the block; "
                      f"move it into the body (docs/AUTHORING.md): {bad}")
+
+
+@pytest.mark.parametrize("path", [p for d in ("lectures", "solutions") for p in sorted((ROOT / d).glob("*.md"))],
+                         ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_no_heading_repeats_the_page_title(path):
+    """A section named like the page takes the page's name away (docutils marks both duplicates):
+    sphinx-proof then labels the page's theorems 'None:...' in LaTeX and every reference to them
+    prints as ?? in the PDF."""
+    headings = re.findall(r"^(#{1,6}) +(.+?) *$", _text_outside_code(path.read_text()), re.M)
+    titles = [t for h, t in headings if h == "#"]
+    repeats = [t for h, t in headings if h != "#" and titles and t.lower() == titles[0].lower()]
+    assert not repeats, f"{path.parent.name}/{path.name}: a section repeats the page title: {repeats}"
+
+
+@pytest.mark.parametrize("path", [p for d in ("lectures", "solutions") for p in sorted((ROOT / d).glob("*.md"))],
+                         ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_no_line_in_inline_math_starts_a_list(path):
+    """Inside an inline formula that spans lines, a line starting with '+ ', '- ' or '* ' is read
+    as a list item: the formula is cut in two and its TeX prints as text."""
+    bad = []
+    open_dollar = False
+    for line in _text_outside_code(path.read_text()).splitlines():
+        if not line.strip():
+            open_dollar = False
+            continue
+        if line.strip().startswith("$$"):
+            open_dollar = False
+            continue
+        if open_dollar and re.match(r"\s*[-+*] ", line):
+            bad.append(line.strip()[:60])
+        singles = len(re.findall(r"(?<![\\$])\$(?!\$)", line))
+        open_dollar ^= singles % 2 == 1
+    assert not bad, (f"{path.parent.name}/{path.name}: a line inside an inline formula starts like a "
+                     f"list item; move the sign to the end of the previous line: {bad}")
+
+
+def _text_outside_code(text: str) -> str:
+    """The Markdown text with code cells, fenced code and $$ display blocks blanked out."""
+    out, fence, display = [], None, False
+    for line in text.splitlines():
+        m = re.match(r"^(`{3,}|~{3,})(.*)$", line)
+        if fence is None and m:
+            fence = m.group(1)
+            out.append("")
+            continue
+        if fence is not None:
+            if line.startswith(fence) and not line[len(fence):].strip():
+                fence = None
+            out.append("")
+            continue
+        if line.strip() == "$$":
+            display = not display
+            out.append("")
+            continue
+        out.append("" if display else line)
+    return "\n".join(out)
