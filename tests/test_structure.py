@@ -92,8 +92,10 @@ def _cells_with_tags(path):
         yield cell, set(cell.metadata.get("tags", []))
 
 
-@pytest.mark.parametrize("path", [p for d in ("lectures", "solutions") for p in sorted((ROOT / d).glob("*.md"))],
-                         ids=lambda p: f"{p.parent.name}/{p.stem}")
+PAGE_SOURCES = [p for d in ("lectures", "solutions") for p in sorted((ROOT / d).glob("*.md"))]
+
+
+@pytest.mark.parametrize("path", PAGE_SOURCES, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_code_fits_the_column_and_claims_are_styled(path):
     """Shown code lines fit the column (79 characters); claim-check cells hide their code."""
     long_lines, unstyled = [], []
@@ -131,8 +133,7 @@ def _code_cells(path):
     return [c for c in nb.cells if c.cell_type == "code"]
 
 
-@pytest.mark.parametrize("path", [p for d in ("lectures", "solutions") for p in sorted((ROOT / d).glob("*.md"))],
-                         ids=lambda p: f"{p.parent.name}/{p.stem}")
+@pytest.mark.parametrize("path", PAGE_SOURCES, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_setup_cells_follow_the_contract(path):
     cells = _code_cells(path)
     params, setup = cells[0], cells[1]
@@ -219,8 +220,7 @@ def test_lecture_runtime_line_is_generated(stem):
 DIRECTIVE_TITLE_ROLE = re.compile(r"^(`{3,}|:{3,})\{[\w:-]+\}[^\n`]*\{[\w:-]+\}`", re.M)
 
 
-@pytest.mark.parametrize("path", [p for d in ("lectures", "solutions") for p in sorted((ROOT / d).glob("*.md"))],
-                         ids=lambda p: f"{p.parent.name}/{p.stem}")
+@pytest.mark.parametrize("path", PAGE_SOURCES, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_directive_titles_hold_no_roles(path):
     """A role such as {cite}`key` in a directive's title line puts backticks into the fence's info
     string: the fence then never opens, the block's label is lost and the source prints as code."""
@@ -229,8 +229,7 @@ def test_directive_titles_hold_no_roles(path):
                      f"move it into the body (docs/AUTHORING.md): {bad}")
 
 
-@pytest.mark.parametrize("path", [p for d in ("lectures", "solutions") for p in sorted((ROOT / d).glob("*.md"))],
-                         ids=lambda p: f"{p.parent.name}/{p.stem}")
+@pytest.mark.parametrize("path", PAGE_SOURCES, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_no_heading_repeats_the_page_title(path):
     """A section named like the page takes the page's name away (docutils marks both duplicates):
     sphinx-proof then labels the page's theorems 'None:...' in LaTeX and every reference to them
@@ -241,8 +240,7 @@ def test_no_heading_repeats_the_page_title(path):
     assert not repeats, f"{path.parent.name}/{path.name}: a section repeats the page title: {repeats}"
 
 
-@pytest.mark.parametrize("path", [p for d in ("lectures", "solutions") for p in sorted((ROOT / d).glob("*.md"))],
-                         ids=lambda p: f"{p.parent.name}/{p.stem}")
+@pytest.mark.parametrize("path", PAGE_SOURCES, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_no_line_in_inline_math_starts_a_list(path):
     """Inside an inline formula that spans lines, a line starting with '+ ', '- ' or '* ' is read
     as a list item: the formula is cut in two and its TeX prints as text."""
